@@ -1,0 +1,349 @@
+"""The Django admin, where data entry staff enter and correct records.
+
+Every "may they?" goes to agreements.policy; every status change to agreements.workflow
+(the transitions are admin actions, their refusals shown as messages).
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
+from django_countries import countries
+from simple_history.admin import SimpleHistoryAdmin
+
+from agreements import documents, policy, workflow
+from agreements.editing import check_version
+from agreements.models import (
+    Agreement, Document, FocusArea, Milestone, Organization, Party, Pillar, ProgressUpdate, TransitionLog, User,
+)
+
+# --- Filters ----------------------------------------------------------------------------
+
+
+class CountryFilter(admin.SimpleListFilter):
+    title = _("party country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        used = Organization.objects.filter(parties__isnull=False).values_list("country", flat=True).distinct()
+        return sorted(((code, countries.name(code)) for code in used), key=lambda item: str(item[1]))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(parties__organization__country=self.value()).distinct()
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue(timezone.localdate())
+        return queryset
+
+
+# --- Agreement ----------------------------------------------------------------------------
+
+
+class VisibleAgreementChildMixin:
+    """Inline/child admins only show rows of agreements the user may see."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.filter(agreement__in=policy.visible_agreements(request.user).values("pk"))
+
+
+class PartyInline(admin.TabularInline):
+    model = Party
+    extra = 0
+    min_num = 0
+    autocomplete_fields = ["organization"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["title", "due_on", "owner", "state", "done_on", "evidence", "waiver_reason"]
+    autocomplete_fields = ["owner"]
+
+
+class DocumentInlineForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = ["title", "file"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and hasattr(upload, "content_type") and not self.instance.pk:
+            self.instance.content_type = documents.detect_content_type(upload)
+            self.instance.original_name = upload.name[:255]
+            self.instance.size = upload.size
+        return upload
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    form = DocumentInlineForm
+    extra = 0
+    fields = ["title", "file", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["content_type", "size", "uploaded_by", "uploaded_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # documents are immutable once stored; delete and upload again
+
+
+class AgreementAdminForm(forms.ModelForm):
+    """Carries the version the editor started from, so a stale save cannot overwrite."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Agreement
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            check_version(self.instance, cleaned.get("expected_version"))
+        return cleaned
+
+
+@admin.register(Agreement)
+class AgreementAdmin(SimpleHistoryAdmin):
+    form = AgreementAdminForm
+    list_display = ["reference", "title", "pillar", "status", "health", "owner", "signed_on", "confidentiality"]
+    list_filter = ["pillar", "status", CountryFilter, "health", ("owner", admin.RelatedOnlyFieldListFilter),
+                   "confidentiality", "kind"]
+    search_fields = ["reference", "title", "parties__organization__name"]
+    list_select_related = ["pillar", "owner"]
+    autocomplete_fields = ["owner", "team", "lead_organization"]
+    filter_horizontal = ["focus_areas"]
+    readonly_fields = ["status", "health", "percent_complete", "last_progress_at", "version", "status_changed_at"]
+    inlines = [PartyInline, MilestoneInline, DocumentInline]
+    date_hierarchy = "signed_on"
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["reference", "title", "summary", "kind", "pillar", "focus_areas"]}),
+        (_("Signature and value"), {"fields": ["signed_on", "signed_at", "value", "currency", "end_date"]}),
+        (_("Responsibility"), {"fields": ["owner", "team", "lead_organization", "confidentiality"]}),
+        (_("Status (changed through the workflow actions)"),
+         {"fields": ["status", "status_changed_at", "health", "percent_complete", "last_progress_at", "version",
+                     "expected_version"]}),
+    ]
+
+    def get_queryset(self, request):
+        return policy.visible_agreements(request.user, super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or policy.can_edit_record(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser  # deleting loses history; data entry corrects instead
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, Document) and not instance.pk:
+                instance.uploaded_by = request.user
+        formset.save()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for rule in workflow.RULES_BY_ACTION.values():
+            name = f"transition_{rule.action}"
+            actions[name] = (make_transition_action(rule), name, rule.label)
+        return actions
+
+
+class TransitionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment or reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+def make_transition_action(rule: workflow.Rule):
+    """An admin action that asks for a comment, then sends each agreement through the workflow."""
+
+    def action(modeladmin: AgreementAdmin, request, queryset: QuerySet):
+        form = TransitionForm(request.POST if "apply" in request.POST else None)
+        if not form.is_bound or not form.is_valid():
+            return TemplateResponse(request, "admin/agreements/transition.html", {
+                **modeladmin.admin_site.each_context(request),
+                "title": rule.label, "rule": rule, "form": form, "agreements": queryset,
+                "action_name": f"transition_{rule.action}", "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+                "opts": modeladmin.model._meta,
+            })
+        done = 0
+        for agreement in queryset.select_related(None).order_by("reference"):
+            to = workflow.target_of(agreement.status, rule.action)
+            try:
+                if to is None:
+                    raise workflow.TransitionError(
+                        gettext("“%(action)s” is not possible from %(status)s.")
+                        % {"action": rule.label, "status": agreement.get_status_display().lower()}
+                    )
+                workflow.transition(agreement, to, by=request.user, comment=form.cleaned_data["comment"])
+                done += 1
+            except workflow.TransitionError as error:
+                modeladmin.message_user(request, f"{agreement.reference}: {' '.join(error.messages)}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, gettext("%(action)s: %(count)d agreement(s) done.")
+                                    % {"action": rule.label, "count": done}, messages.SUCCESS)
+        return None
+
+    action.__name__ = f"transition_{rule.action}"
+    return action
+
+
+# --- Children of an agreement --------------------------------------------------------------
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
+    list_display = ["title", "agreement", "due_on", "state", "owner", "done_on"]
+    list_filter = ["state", OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "agreement__reference", "agreement__title"]
+    list_select_related = ["agreement", "owner"]
+    autocomplete_fields = ["agreement", "owner"]
+    date_hierarchy = "due_on"
+
+
+@admin.register(Party)
+class PartyAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
+    list_display = ["organization", "role", "agreement"]
+    list_filter = ["role", "organization__country"]
+    search_fields = ["organization__name", "agreement__reference"]
+    list_select_related = ["organization", "agreement"]
+    autocomplete_fields = ["agreement", "organization"]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+    list_display = ["agreement", "created_at", "author", "percent_complete", "health"]
+    list_filter = ["health"]
+    search_fields = ["agreement__reference", "summary"]
+    list_select_related = ["agreement", "author"]
+    readonly_fields = ["agreement", "author", "created_at", "percent_complete", "health", "summary", "next_steps"]
+
+    def has_add_permission(self, request):
+        return False  # posted by officers on the agreement page, so health and dates stay consistent
+
+
+@admin.register(Document)
+class DocumentAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+    list_display = ["title", "agreement", "content_type", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["title", "original_name", "agreement__reference"]
+    list_select_related = ["agreement", "uploaded_by"]
+    readonly_fields = ["agreement", "title", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+
+    def has_add_permission(self, request):
+        return False  # added through the agreement's inline, which checks the file
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+    list_display = ["agreement", "action", "from_status", "to_status", "by", "at"]
+    list_filter = ["action", "to_status"]
+    search_fields = ["agreement__reference", "comment"]
+    list_select_related = ["agreement", "by"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Reference data ------------------------------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "country", "kind", "sector"]
+    list_filter = ["country", "kind"]
+    search_fields = ["name", "short_name"]
+
+
+class FocusAreaInline(admin.TabularInline):
+    model = FocusArea
+    extra = 0
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position"]
+    inlines = [FocusAreaInline]
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "pillar", "code", "position"]
+    list_filter = ["pillar"]
+    search_fields = ["name"]
+
+
+# --- Users ---------------------------------------------------------------------------------
+
+ASSIGNABLE_BY_DATA_ENTRY = [policy.Role.OFFICER, policy.Role.VIEWER]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Data entry staff create officers and viewers; only superusers grant staff, manager or
+    data entry rights (otherwise a data entry user could promote themselves)."""
+
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "time_zone"]
+    list_filter = ["is_active", "is_staff", "groups"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Time zone and e-mail"), {"fields": ["time_zone", "notify_stale", "notify_digest"]}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        hidden = {"is_superuser", "is_staff", "user_permissions"}
+        return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        privileged = [policy.Role.MANAGER, policy.Role.DATA_ENTRY]
+        return qs.filter(is_superuser=False, is_staff=False).exclude(groups__name__in=privileged)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=ASSIGNABLE_BY_DATA_ENTRY)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or request.user.is_superuser:
+            return allowed
+        return allowed and self.get_queryset(request).filter(pk=obj.pk).exists()

@@ -1,0 +1,15 @@
+"""What the navigation needs to know about the signed-in user."""
+from __future__ import annotations
+
+from agreements import policy
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_can_view_reports": policy.can_view_reports(user),
+        "nav_is_staff": user.is_staff,
+        "nav_roles": sorted(policy.roles(user)),
+    }

@@ -1,0 +1,138 @@
+"""Who may see and change what: the one answer to "may they?".
+
+Views, admin, import, tasks and the workflow all ask here. Roles are Django groups
+(names in `Role`); superusers count as every role. Rules from DESIGN.md:
+
+- every signed-in user reads `internal` agreements; `restricted` ones only their owner,
+  team and managers;
+- officers change only agreements they own or are on the team of; managers change all;
+- data entry staff maintain records in the admin (within what they may see);
+- viewers read, nothing more.
+
+A request for something the user may not see answers 404 (see `get_visible_or_404`).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from agreements.models import Agreement, User
+
+
+class Role:
+    OFFICER = "Officer"
+    MANAGER = "Manager"
+    DATA_ENTRY = "Data entry"
+    VIEWER = "Viewer"
+    ALL = (OFFICER, MANAGER, DATA_ENTRY, VIEWER)
+
+
+def roles(user: "User") -> frozenset[str]:
+    """The user's role names, cached on the user object (one query per request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_tracker_roles", None)
+    if cached is None:
+        cached = frozenset(Role.ALL) if user.is_superuser else frozenset(user.groups.values_list("name", flat=True))
+        user._tracker_roles = cached
+    return cached
+
+
+def is_manager(user: "User") -> bool:
+    return Role.MANAGER in roles(user)
+
+
+def is_data_entry(user: "User") -> bool:
+    return Role.DATA_ENTRY in roles(user)
+
+
+def is_officer(user: "User") -> bool:
+    return Role.OFFICER in roles(user)
+
+
+def is_viewer(user: "User") -> bool:
+    return Role.VIEWER in roles(user)
+
+
+# --- Seeing ---------------------------------------------------------------------------
+
+def visible_agreements(user: "User", queryset: QuerySet | None = None) -> QuerySet:
+    """The agreements this user may read, as a queryset filter (no per-row work)."""
+    from agreements.models import Agreement
+
+    qs = Agreement.objects.all() if queryset is None else queryset
+    if not roles(user):
+        return qs.none()
+    if is_manager(user):
+        return qs
+    on_team = Agreement.team.through.objects.filter(agreement_id=OuterRef("pk"), user_id=user.pk)
+    return qs.filter(Q(confidentiality="internal") | Q(owner_id=user.pk) | Exists(on_team))
+
+
+def is_member(user: "User", agreement: "Agreement") -> bool:
+    """Owner or on the team."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if agreement.owner_id == user.pk:
+        return True
+    cache = getattr(agreement, "_prefetched_objects_cache", {})
+    if "team" in cache:
+        return any(member.pk == user.pk for member in cache["team"])
+    return agreement.team.filter(pk=user.pk).exists()
+
+
+def can_view(user: "User", agreement: "Agreement") -> bool:
+    if not roles(user):
+        return False
+    if is_manager(user) or agreement.confidentiality == "internal":
+        return True
+    return is_member(user, agreement)
+
+
+def get_visible_or_404(user: "User", queryset: QuerySet, **lookup) -> "Agreement":
+    """Fetch an agreement the user may see; anything else is 404 so references don't leak."""
+    try:
+        return visible_agreements(user, queryset).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404("No such agreement.") from None
+
+
+# --- Changing -------------------------------------------------------------------------
+
+def can_work_on(user: "User", agreement: "Agreement") -> bool:
+    """Post progress, manage milestones and documents: owner/team officers and managers."""
+    if is_manager(user):
+        return True
+    return is_officer(user) and is_member(user, agreement)
+
+
+def can_edit_record(user: "User", agreement: "Agreement | None" = None) -> bool:
+    """Enter and correct the agreement record itself (the admin): data entry and managers."""
+    if is_manager(user):
+        return True
+    return is_data_entry(user) and (agreement is None or can_view(user, agreement))
+
+
+def can_reassign(user: "User", agreement: "Agreement") -> bool:
+    return is_manager(user)
+
+
+def can_view_reports(user: "User") -> bool:
+    return is_manager(user) or is_viewer(user)
+
+
+# --- Workflow rights ("who may" column of the workflow table) -------------------------
+
+def may_sign(user: "User", agreement: "Agreement") -> bool:
+    return is_manager(user) or (is_data_entry(user) and can_view(user, agreement))
+
+
+def may_act_as_member(user: "User", agreement: "Agreement") -> bool:
+    return can_work_on(user, agreement)
+
+
+def may_act_as_manager(user: "User", agreement: "Agreement") -> bool:
+    return is_manager(user)

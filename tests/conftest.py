@@ -1,0 +1,112 @@
+"""The cast every test can use, and helpers to build agreements in a given state."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from agreements import workflow
+from agreements.models import Status
+from tests.factories import AgreementFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> None:
+    """Outside CI a missing service skips the test; in CI it is a failure."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def require_postgres(db):
+    if connection.vendor != "postgresql":
+        skip_or_fail("this test needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite does not lock rows")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness costs ~0.3 s per user; tests need none of it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- The cast ------------------------------------------------------------------------------
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(username="owner_officer", role="Officer")
+
+
+@pytest.fixture
+def teammate(db):
+    return UserFactory(username="team_officer", role="Officer")
+
+
+@pytest.fixture
+def other_officer(db):
+    return UserFactory(username="other_officer", role="Officer")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager_one", role="Manager", is_staff=True)
+
+
+@pytest.fixture
+def second_manager(db):
+    return UserFactory(username="manager_two", role="Manager", is_staff=True)
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="viewer_one", role="Viewer")
+
+
+@pytest.fixture
+def data_entry(db):
+    return UserFactory(username="data_entry_one", role="Data entry", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def agreement(officer, teammate):
+    """A draft agreement owned by `officer`, with `teammate` on the team and two parties."""
+    agreement = AgreementFactory(owner=officer)
+    agreement.team.add(teammate)
+    return agreement
+
+
+@pytest.fixture
+def restricted(officer, teammate):
+    agreement = AgreementFactory(owner=officer, confidentiality="restricted")
+    agreement.team.add(teammate)
+    return agreement
+
+
+PATH = {
+    Status.SIGNED: [Status.SIGNED],
+    Status.IN_PROGRESS: [Status.SIGNED, Status.IN_PROGRESS],
+    Status.ON_HOLD: [Status.SIGNED, Status.IN_PROGRESS, Status.ON_HOLD],
+    Status.PENDING_CLOSURE: [Status.SIGNED, Status.IN_PROGRESS, Status.PENDING_CLOSURE],
+    Status.COMPLETED: [Status.SIGNED, Status.IN_PROGRESS, Status.PENDING_CLOSURE, Status.COMPLETED],
+    Status.TERMINATED: [Status.SIGNED, Status.TERMINATED],
+}
+
+
+@pytest.fixture
+def move_to(manager, second_manager):
+    """move_to(agreement, status): walk the workflow there (manager requests, second approves)."""
+
+    def move(agreement, status):
+        for step in PATH.get(status, []):
+            by = second_manager if step == Status.COMPLETED else manager
+            workflow.transition(agreement, step, by=by, comment="test")
+        return agreement
+
+    return move

@@ -1,0 +1,90 @@
+"""The demo summit: counts, coverage, determinism and idempotency."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from agreements import demo
+from agreements.models import Agreement, FocusArea, Milestone, Organization, Pillar, ProgressUpdate, TransitionLog, User
+
+TODAY = datetime.date(2026, 11, 27)
+
+
+def fingerprint():
+    return list(Agreement.objects.order_by("reference").values_list(
+        "reference", "title", "status", "health", "signed_on", "value", "currency", "owner__username", "confidentiality"))
+
+
+@pytest.fixture
+def summit(db):
+    demo.seed(today=TODAY)
+
+
+def test_summit_has_the_documents_of_the_summit(summit):
+    assert Agreement.objects.count() == 158
+    assert Pillar.objects.filter(agreements__isnull=False).distinct().count() == 4  # three pillars + cross-cutting
+    assert FocusArea.objects.filter(agreements__isnull=False).distinct().count() == 7
+    countries = set(Organization.objects.filter(parties__isnull=False).values_list("country", flat=True))
+    assert countries == {"JP", "KZ", "KG", "TJ", "TM", "UZ"}
+    assert not Agreement.objects.filter(owner__isnull=True).exists()
+    assert not Agreement.objects.annotate(n=Count("milestones")).filter(n=0).exists()
+
+
+def test_summit_spreads_status_dates_and_work(summit):
+    statuses = set(Agreement.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "signed", "in_progress", "on_hold", "pending_closure", "completed", "terminated"}
+    on_summit_days = Agreement.objects.filter(signed_on__in=demo.SUMMIT_DAYS).count()
+    assert 0.6 * 158 < on_summit_days < 158
+    assert Milestone.objects.overdue(TODAY).exists()
+    assert Milestone.objects.due_within(TODAY, 14).exists()
+    assert Milestone.objects.filter(state="done").exists()
+    assert ProgressUpdate.objects.count() > 158
+    assert 8 <= User.objects.filter(owned_agreements__isnull=False).distinct().count() <= 13
+
+
+def test_seeded_history_is_consistent_with_the_workflow(summit):
+    for agreement in Agreement.objects.exclude(status="draft"):
+        last = TransitionLog.objects.filter(agreement=agreement).order_by("-at", "-id").first()
+        assert last.to_status == agreement.status
+    closed = Agreement.objects.filter(status__in=["pending_closure", "completed"])
+    assert not Milestone.objects.filter(agreement__in=closed, state="planned").exists()
+
+
+def test_seeding_is_deterministic(db):
+    demo.seed(today=TODAY, seed=7)
+    first = fingerprint()
+    Agreement.objects.all().delete()
+    demo.seed(today=TODAY, seed=7)
+    assert fingerprint() == first
+    Agreement.objects.all().delete()
+    demo.seed(today=TODAY, seed=8)
+    assert fingerprint() != first
+
+
+def test_seeding_twice_changes_nothing(summit):
+    before = (Agreement.objects.count(), Milestone.objects.count(), Organization.objects.count(), User.objects.count())
+    assert demo.seed(today=TODAY)["agreements"] == 0
+    assert (Agreement.objects.count(), Milestone.objects.count(), Organization.objects.count(),
+            User.objects.count()) == before
+
+
+def test_demo_logins_only_when_asked(summit):
+    assert not User.objects.filter(username__in=["officer", "manager", "admin"]).exists()
+    demo.seed(today=TODAY, demo_users=True)
+    officer = User.objects.get(username="officer")
+    assert officer.check_password(demo.DEMO_PASSWORD)
+    assert officer.owned_agreements.exists()
+    assert User.objects.get(username="admin").is_superuser
+    assert not User.objects.get(username="viewer").is_staff
+
+
+def test_command_builds_n_agreements(db, settings):
+    settings.DEBUG = False
+    call_command("seed_demo", agreements=40, seed=3)
+    assert Agreement.objects.count() == 40
+    assert not User.objects.filter(username="officer").exists()
+    call_command("seed_demo", agreements=60, seed=3, if_empty=True)
+    assert Agreement.objects.count() == 40
