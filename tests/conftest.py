@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from django.db import connection
@@ -11,6 +12,11 @@ from agreements.models import Status
 from tests.factories import AgreementFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
+# every ORM call made from it (SynchronousOnlyOperation).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+TEST_PASSWORD = "correct-horse-battery"  # what tests.factories.UserFactory sets
 
 
 def skip_or_fail(reason: str) -> None:
@@ -110,3 +116,40 @@ def move_to(manager, second_manager):
         return agreement
 
     return move
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) --------------------------------
+# Mark them `browser` and use `live_page`; they run against pytest-django's live server in a
+# transactional database. `serialized_rollback` restores the migration-made pillars and
+# groups after each one. Screenshots of failures land in test-artifacts/.
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium; `make test` does it as root)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def live_page(page, live_server):
+    """A Playwright page with `.url(path)` and `.sign_in(user)` helpers for the live server."""
+    page.set_default_timeout(15_000)
+
+    def url(path: str) -> str:
+        return f"{live_server.url}{path}"
+
+    def sign_in(user, password: str = TEST_PASSWORD) -> None:
+        page.goto(url("/accounts/login/"))
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(url("/"))
+
+    page.url_for = url
+    page.sign_in = sign_in
+    return page

@@ -1,0 +1,171 @@
+"""The agreement filters (django-filter), shared by the list, the reports and the exports.
+
+The query parameters are the product's interface (DESIGN.md, "URLs"): a filtered list can
+be bookmarked and shared, and every number on the reports dashboard links to
+`/agreements/?<these parameters>` showing exactly the agreements behind it. So the
+dashboard counts through the same FilterSet the list uses.
+
+Every filter is a set-based condition (Exists subqueries, no joins that duplicate rows),
+so counting and paginating stay cheap and never double-count an agreement.
+"""
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from agreements.models import Agreement, FocusArea, Health, Milestone, Party, Pillar, ProgressUpdate, Status, User
+
+STALE_DAYS = 30  # default; the reminder policy may hold an edited value
+OWNER_SILENT_DAYS = 60
+STALE_STATUSES = (Status.SIGNED, Status.IN_PROGRESS)
+
+
+# Data-quality gaps a report needs fixed.
+QUALITY_CHOICES = [
+    ("no_future_milestone", _("Open, with no milestone planned ahead")),
+    ("no_update", _("No progress update ever")),
+    ("owner_silent", _("No update by the owner for 60 days")),
+    ("value_without_currency", _("Value without currency")),
+    ("no_lead_organization", _("No lead organization")),
+]
+
+SORT_FIELDS = (
+    ("reference", "reference"), ("title", "title"), ("status", "status"), ("health", "health"),
+    ("signed_on", "signed_on"), ("last_progress_at", "updated"), ("owner__last_name", "owner"),
+    ("pillar__position", "pillar"),
+)
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def stale_q(days: int = STALE_DAYS, now: datetime.datetime | None = None) -> Q:
+    """Signed or in progress and no progress update for `days` days."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    return Q(status__in=STALE_STATUSES) & (Q(last_progress_at__isnull=True) | Q(last_progress_at__lt=cutoff))
+
+
+class FlagCheckbox(forms.CheckboxInput):
+    """A checkbox for a yes/no filter: absent means "don't filter", not "no"."""
+
+    TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+    def value_from_datadict(self, data, files, name):
+        value = str(data.get(name, "")).strip().lower()
+        return True if value in self.TRUE else False if value in self.FALSE else None
+
+
+class AgreementFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+    pillar = django_filters.ModelMultipleChoiceFilter(
+        field_name="pillar__code", queryset=Pillar.objects.all(), to_field_name="code", label=_("Pillar"))
+    focus_area = django_filters.ModelMultipleChoiceFilter(
+        field_name="focus_areas", queryset=FocusArea.objects.all(), to_field_name="code", label=_("Focus area"),
+        distinct=False, method="by_focus_area")
+    country = django_filters.MultipleChoiceFilter(
+        choices=lambda: list(countries), method="by_country", label=_("Party country"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
+    health = django_filters.MultipleChoiceFilter(choices=Health.choices, label=_("Health"))
+    owner = django_filters.CharFilter(method="by_owner", label=_("Owner"), max_length=150,
+                                      help_text=_("A username, or “me”."))
+    overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Has overdue milestones"),
+                                           widget=FlagCheckbox)
+    due_within = django_filters.NumberFilter(method="by_due_within", label=_("Milestone due within (days)"),
+                                             min_value=0, max_value=3660)
+    stale = django_filters.BooleanFilter(method="by_stale", label=_("No update for 30 days"),
+                                         widget=FlagCheckbox)
+    quality = django_filters.MultipleChoiceFilter(choices=QUALITY_CHOICES, method="by_quality", label=_("Data gaps"))
+    confidentiality = django_filters.ChoiceFilter(choices=Agreement.Confidentiality.choices,
+                                                  label=_("Confidentiality"))
+    signed_after = django_filters.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("Signed from"),
+                                             widget=forms.DateInput(attrs={"type": "date"}))
+    signed_before = django_filters.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("Signed until"),
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+    sort = django_filters.OrderingFilter(fields=SORT_FIELDS, label=_("Sort by"))
+
+    class Meta:
+        model = Agreement
+        fields: list[str] = []
+
+    # --- methods (each one set-based condition) ---
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        party = Party.objects.filter(agreement=OuterRef("pk")).filter(
+            Q(organization__name__icontains=value) | Q(organization__short_name__icontains=value))
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value) | Q(summary__icontains=value) | Exists(party))
+
+    def by_focus_area(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        through = Agreement.focus_areas.through.objects.filter(agreement_id=OuterRef("pk"), focusarea__in=value)
+        return queryset.filter(Exists(through))
+
+    def by_country(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(Exists(Party.objects.filter(agreement=OuterRef("pk"), organization__country__in=value)))
+
+    def by_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            return queryset.filter(owner_id=getattr(user, "pk", None)) if user else queryset.none()
+        return queryset.filter(owner__username=value)
+
+    def by_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        overdue = Exists(Milestone.objects.overdue(today()).filter(agreement=OuterRef("pk")))
+        return queryset.filter(overdue if value else ~overdue)
+
+    def by_due_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return queryset
+        due = Milestone.objects.due_within(today(), int(value)).filter(agreement=OuterRef("pk"))
+        return queryset.filter(Exists(due))
+
+    def by_stale(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(stale_q()) if value else queryset.exclude(stale_q())
+
+    def by_quality(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        for gap in value or []:
+            queryset = queryset.filter(quality_q(gap))
+        return queryset
+
+
+def quality_q(gap: str) -> Q:
+    now = timezone.now()
+    if gap == "no_future_milestone":
+        ahead = Milestone.objects.filter(agreement=OuterRef("pk"), state=Milestone.State.PLANNED, due_on__gte=today())
+        return Q(status__in=[Status.SIGNED, Status.IN_PROGRESS, Status.ON_HOLD]) & ~Exists(ahead)
+    if gap == "no_update":
+        return Q(last_progress_at__isnull=True) & ~Q(status=Status.DRAFT)
+    if gap == "owner_silent":
+        recent = ProgressUpdate.objects.filter(
+            agreement=OuterRef("pk"), author=OuterRef("owner"), created_at__gte=now - datetime.timedelta(days=OWNER_SILENT_DAYS))
+        return Q(status__in=[Status.SIGNED, Status.IN_PROGRESS, Status.ON_HOLD]) & ~Exists(recent)
+    if gap == "value_without_currency":
+        return Q(value__isnull=False) & Q(currency="")
+    if gap == "no_lead_organization":
+        return Q(lead_organization__isnull=True)
+    raise ValueError(gap)
+
+
+def owner_choices() -> QuerySet:
+    """Users who own at least one agreement (for the owner drop-down)."""
+    return User.objects.filter(owned_agreements__isnull=False).distinct().order_by("last_name", "first_name")
