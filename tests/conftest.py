@@ -1,6 +1,7 @@
 """The cast every test can use, and helpers to build agreements in a given state."""
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
@@ -30,6 +31,19 @@ def skip_or_fail(reason: str) -> None:
 def require_postgres(db):
     if connection.vendor != "postgresql":
         skip_or_fail("this test needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite does not lock rows")
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests (threads, live server) end by flushing every table, the pillars and
+    role groups of the data migration included; put them back before each such test.
+    (serialized_rollback would do this, but loses its data once Playwright's event loop runs.)"""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        from django.apps import apps
+
+        importlib.import_module("agreements.migrations.0002_reference_data_and_roles").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -120,8 +134,8 @@ def move_to(manager, second_manager):
 
 # --- Browser tests (Playwright driving Debian's Chromium) --------------------------------
 # Mark them `browser` and use `live_page`; they run against pytest-django's live server in a
-# transactional database. `serialized_rollback` restores the migration-made pillars and
-# groups after each one. Screenshots of failures land in test-artifacts/.
+# transactional database (`reference_data` restores pillars and groups). Screenshots of
+# failures land in test-artifacts/.
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):

@@ -35,9 +35,7 @@ def race(agreement, to, users, comment=""):
     return outcomes
 
 
-# serialized_rollback: a transactional test flushes the tables; this restores the
-# pillars and role groups the data migration made, for the tests that follow.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_managers_approving_at_once_one_wins(require_postgres, move_to):
     agreement = AgreementFactory()
     requester = UserFactory(username="requester", role="Manager")
@@ -50,9 +48,7 @@ def test_two_managers_approving_at_once_one_wins(require_postgres, move_to):
     assert TransitionLog.objects.filter(agreement=agreement, to_status=Status.COMPLETED).count() == 1
 
 
-# serialized_rollback: a transactional test flushes the tables; this restores the
-# pillars and role groups the data migration made, for the tests that follow.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_approve_and_terminate_at_once_leave_one_consistent_outcome(require_postgres, move_to):
     agreement = AgreementFactory()
     requester = UserFactory(username="requester", role="Manager")
