@@ -13,6 +13,7 @@ A request for something the user may not see answers 404 (see `get_visible_or_40
 """
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -20,6 +21,8 @@ from django.http import Http404
 
 if TYPE_CHECKING:
     from agreements.models import Agreement, User
+
+log = logging.getLogger("tracker.security")
 
 
 class Role:
@@ -97,6 +100,8 @@ def get_visible_or_404(user: "User", queryset: QuerySet, **lookup) -> "Agreement
     try:
         return visible_agreements(user, queryset).get(**lookup)
     except queryset.model.DoesNotExist:
+        if queryset.filter(**lookup).exists():  # exists but hidden: worth a line in the security log
+            log.warning("refused: user=%s may not see agreement %s", getattr(user, "username", "?"), lookup)
         raise Http404("No such agreement.") from None
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from agreements import health
+from agreements import health, two_factor
 
 admin.site.site_header = _("CA+JAD Agreement Tracker — administration")
 admin.site.site_title = _("CA+JAD Tracker admin")
@@ -15,6 +15,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/2fa/verify/", two_factor.verify, name="two-factor-verify"),
+    path("accounts/2fa/setup/", two_factor.setup, name="two-factor-setup"),
     path("admin/", admin.site.urls),
     path("", include("agreements.urls")),
 ]
+
+handler403 = "agreements.errors.permission_denied"
