@@ -79,7 +79,8 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("Your session expired. Please sign in again."))
                 return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
-            if now - seen >= 60:
+            # /session is polled by pages to warn before the timeout: it must not count as activity.
+            if now - seen >= 60 and request.path != reverse("session"):
                 request.session[SEEN] = now
         return self.get_response(request)
 

@@ -204,3 +204,11 @@ def test_refused_accesses_are_logged(client, other_officer, restricted, caplog):
         assert client.get(restricted.get_absolute_url()).status_code == 404
         assert client.get("/admin/").status_code == 302  # not staff: sent to the admin's sign-in
     assert f"refused: user=other_officer may not see agreement {{'reference': '{restricted.reference}'}}" in caplog.text
+
+
+def test_session_endpoint_says_who_and_how_long(client, officer):
+    assert client.get("/session").status_code == 302
+    with time_machine.travel(START, tick=False) as clock:
+        sign_in(client, officer.username, TEST_PASSWORD)
+        clock.shift(datetime.timedelta(minutes=10))
+        assert client.get("/session").json() == {"username": "owner_officer", "expires_in": 3000}
