@@ -26,7 +26,7 @@ OrgKey = Hashable  # an Organization id, or ("new", normalised name, country) fo
 MAX_AMOUNT_DIGITS = 18  # the value field holds 20 digits, two of them decimals
 DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 GROUPED_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-PLAIN_NUMBER_RE = re.compile(r"^\d+(\.\d+)?$")
+PLAIN_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 class Unordered(tuple):
