@@ -38,11 +38,23 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from agreements.columns import (
-    AGREEMENT_COLUMNS, AGREEMENT_READ_ONLY, MILESTONE_COLUMNS, MILESTONE_READ_ONLY, format_organization,
-    format_party, names,
+    AGREEMENT_COLUMNS,
+    AGREEMENT_READ_ONLY,
+    MILESTONE_COLUMNS,
+    MILESTONE_READ_ONLY,
+    format_organization,
+    format_party,
+    names,
 )
 from agreements.models import (
-    Agreement, AgreementKind, Confidentiality, FocusArea, Milestone, Party, Pillar, Status,
+    Agreement,
+    AgreementKind,
+    Confidentiality,
+    FocusArea,
+    Milestone,
+    Party,
+    Pillar,
+    Status,
 )
 from agreements.spreadsheets import neutralise
 
@@ -61,19 +73,20 @@ def export_queryset(agreements: QuerySet, today: datetime.date) -> QuerySet:
     overdue = (Milestone.objects.overdue(today).filter(agreement=OuterRef("pk")).order_by()
                .values("agreement").annotate(n=Count("pk")).values("n"))
     parties = Prefetch("parties", queryset=Party.objects.select_related("organization").order_by("id"))
-    queryset = agreements.select_related("pillar", "owner", "lead_organization").prefetch_related("focus_areas", parties)
+    queryset = agreements.select_related("pillar", "owner", "lead_organization")
+    queryset = queryset.prefetch_related("focus_areas", parties)
     queryset = queryset.annotate(overdue_count=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0)))
     return queryset if queryset.query.order_by else queryset.order_by("reference")
 
 
 def agreement_row(agreement: Agreement) -> list[Any]:
-    lead = agreement.lead_organization
-    last = agreement.last_progress_at
+    lead, owner, last = agreement.lead_organization, agreement.owner, agreement.last_progress_at
+    parties = [format_party(p.organization.name, p.organization.country.code, p.role) for p in agreement.parties.all()]
     return [
         agreement.reference, agreement.title, agreement.kind, agreement.pillar.code,
         "; ".join(area.code for area in agreement.focus_areas.all()), agreement.signed_on, agreement.signed_at,
-        "; ".join(format_party(p.organization.name, p.organization.country.code, p.role) for p in agreement.parties.all()),
-        format_organization(lead.name, lead.country.code) if lead else "", agreement.owner.username if agreement.owner else "",
+        "; ".join(parties), format_organization(lead.name, lead.country.code) if lead else "",
+        owner.username if owner else "",
         agreement.value, agreement.currency, agreement.end_date, agreement.confidentiality, agreement.status,
         agreement.summary,
         # read-only

@@ -12,7 +12,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from agreements.import_plan import (
-    MILESTONE_PARSERS, AgreementRow, MilestoneRow, Plan, cell, find_target, parse_row,
+    MILESTONE_PARSERS,
+    AgreementRow,
+    MilestoneRow,
+    Plan,
+    cell,
+    find_target,
+    parse_row,
 )
 from agreements.import_values import normalise_name, parse_text
 from agreements.models import Milestone
@@ -76,7 +82,7 @@ def _match_existing(plan: Plan, target: AgreementRow) -> None:
     """Pair rows with existing milestones: same title and due date first, then same title alone."""
     rows = [m for m in target.milestones if m.action != "failed"]
     _no_duplicates(plan, rows)
-    existing = list(target.existing.milestones.all()) if target.existing else []
+    existing = target.existing.related.milestones if target.existing else []
     claimed: set[int] = set()
     for exact in (True, False):
         for row in rows:

@@ -23,30 +23,46 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
-from agreements import policy, workflow
+from agreements import workflow
 from agreements.columns import (
-    AGREEMENT_COLUMNS, AGREEMENT_READ_ONLY, MILESTONE_COLUMNS, MILESTONE_READ_ONLY, Column, names, normalise_header,
+    AGREEMENT_COLUMNS,
+    AGREEMENT_READ_ONLY,
+    MILESTONE_COLUMNS,
+    MILESTONE_READ_ONLY,
+    Column,
+    names,
+    normalise_header,
 )
+from agreements.import_existing import agreements_by_title, current_values, load_visible
 from agreements.import_report import Problem
 from agreements.import_values import (
-    CellProblem, Lookups, Unordered, normalise_name, parse_amount, parse_choice, parse_currency, parse_date, parse_text,
+    CellProblem,
+    Lookups,
+    Unordered,
+    normalise_name,
+    parse_amount,
+    parse_choice,
+    parse_currency,
+    parse_date,
+    parse_text,
 )
 from agreements.models import Agreement, Milestone, Status
 from agreements.spreadsheets import Sheet, is_blank
 
-CHUNK = 500  # IN-lists stay well under every database's parameter limit
+# What a choice column holds, for "“x” is not a known …" (lazy: translated only when a cell is wrong).
+KIND, CONFIDENTIALITY, STATE, STATUS = (gettext_lazy("kind of agreement"), gettext_lazy("confidentiality"),
+                                         gettext_lazy("milestone state"), gettext_lazy("status"))
 
 PARSERS: dict[str, Callable[[Any, Lookups], Any]] = {
     "title": lambda value, lookups: parse_text(value, 300),
-    "kind": lambda value, lookups: parse_choice(value, lookups.kinds, _("kind of agreement")),
+    "kind": lambda value, lookups: parse_choice(value, lookups.kinds, KIND),
     "pillar": lambda value, lookups: lookups.pillar(value),
     "focus_areas": lambda value, lookups: lookups.focus_area_ids(value),
     "signed_on": lambda value, lookups: parse_date(value),
@@ -57,14 +73,14 @@ PARSERS: dict[str, Callable[[Any, Lookups], Any]] = {
     "value": lambda value, lookups: parse_amount(value),
     "currency": lambda value, lookups: parse_currency(value),
     "end_date": lambda value, lookups: parse_date(value),
-    "confidentiality": lambda value, lookups: parse_choice(value, lookups.confidentialities, _("confidentiality")),
+    "confidentiality": lambda value, lookups: parse_choice(value, lookups.confidentialities, CONFIDENTIALITY),
     "summary": lambda value, lookups: parse_text(value),
 }
 MILESTONE_PARSERS: dict[str, Callable[[Any, Lookups], Any]] = {
     "title": lambda value, lookups: parse_text(value, 300),
     "due_on": lambda value, lookups: parse_date(value),
     "owner": lambda value, lookups: lookups.user(value),
-    "state": lambda value, lookups: parse_choice(value, lookups.states, _("milestone state")),
+    "state": lambda value, lookups: parse_choice(value, lookups.states, STATE),
     "done_on": lambda value, lookups: parse_date(value),
     "waiver_reason": lambda value, lookups: parse_text(value),
 }
@@ -141,30 +157,10 @@ class Plan:
         self.problems.append(Problem(str(message), row, column, sheet))
 
 
-def current_values(agreement: Agreement) -> dict[str, Any]:
-    """An existing agreement in the same comparable form the parsers give (needs the prefetches)."""
-    cache = getattr(agreement, "_current_values", None)
-    if cache is None:
-        cache = agreement._current_values = {
-            "title": agreement.title.strip(), "kind": agreement.kind, "pillar": agreement.pillar_id,
-            "focus_areas": frozenset(area.pk for area in agreement.focus_areas.all()),
-            "signed_on": agreement.signed_on, "signed_at": agreement.signed_at.strip(),
-            "parties": Unordered((party.organization_id, party.role) for party in agreement.parties.all()),
-            "lead_organization": agreement.lead_organization_id, "owner": agreement.owner_id, "value": agreement.value,
-            "currency": agreement.currency, "end_date": agreement.end_date, "confidentiality": agreement.confidentiality,
-            "summary": agreement.summary.replace("\r\n", "\n").strip(),
-        }
-    return cache
-
-
-def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 # --- Headers -----------------------------------------------------------------------------------
 
-def column_index(plan: Plan, sheet: Sheet, columns: tuple[Column, ...], read_only: tuple[Column, ...]) -> dict[str, int]:
+def column_index(plan: Plan, sheet: Sheet, columns: tuple[Column, ...],
+                 read_only: tuple[Column, ...]) -> dict[str, int]:
     """Position of each template column; problems for unknown, repeated and missing ones."""
     known, ignored, index = set(names(columns)), set(names(read_only)), {}
     for position, raw in enumerate(sheet.header):
@@ -254,17 +250,6 @@ def _references(sheet: Sheet, index: dict[str, int]) -> set[str]:
     return found
 
 
-def load_visible(user, references: set[str]) -> dict[str, Agreement]:
-    """Existing agreements the user may see, locked for the rest of the import's transaction
-    (a concurrent admin edit then waits, and its version check refuses the stale form)."""
-    found = {}
-    for chunk in chunks(sorted(references)):
-        queryset = policy.visible_agreements(user, Agreement.objects.filter(reference__in=chunk))
-        queryset = queryset.select_for_update().order_by("pk").prefetch_related("parties", "focus_areas", "milestones")
-        found.update({agreement.reference: agreement for agreement in queryset})
-    return found
-
-
 def find_target(plan: Plan, text: str) -> AgreementRow | None:
     return plan.targets.get(text) or plan.targets.get(text.upper())
 
@@ -273,12 +258,14 @@ def _agreement_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: di
     row = AgreementRow(number)
     row.values, ok = parse_row(plan, sheet, number, cells, index, PARSERS)
     row.failed = not ok
-    for name, parse in (("status", lambda v: parse_choice(v, plan.lookups.statuses, _("status"))),
-                        ("reference", lambda v: parse_text(v, 32))):
-        try:
-            setattr(row, name, parse(cell(cells, index, name)) or ("" if name == "reference" else None))
-        except CellProblem as problem:
-            _fail(plan, row, str(problem), name)
+    try:
+        row.status = parse_choice(cell(cells, index, "status"), plan.lookups.statuses, STATUS)
+    except CellProblem as problem:
+        _fail(plan, row, str(problem), "status")
+    try:
+        row.reference = parse_text(cell(cells, index, "reference"), 32)
+    except CellProblem as problem:
+        _fail(plan, row, str(problem), "reference")
     if row.reference:
         _attach_existing(plan, row)
     else:
@@ -322,30 +309,20 @@ def _match_new_rows(plan: Plan) -> None:
                            "tell them apart in the title.") % {"first": seen[key].row}, row.row, "title")
             row.failed = True
         seen.setdefault(key, row)
-    candidates = _agreements_by_title({row.values["title"] for row in new_rows})
+    candidates = agreements_by_title(plan.user, {row.values["title"] for row in new_rows})
     for row in new_rows:
         if not row.failed:
-            _match_one(plan, row, candidates.get((normalise_name(row.values["title"]), row.values.get("signed_on")), []))
-
-
-def _agreements_by_title(titles: set[str]) -> dict[tuple, list[Agreement]]:
-    """Existing agreements whose title matches, by (normalised title, date of signature). Exact
-    titles are asked for too: SQLite's LOWER() only folds ASCII letters."""
-    found: dict[tuple, list[Agreement]] = {}
-    for chunk in chunks(sorted(titles)):
-        queryset = Agreement.objects.annotate(lower_title=Lower("title")).filter(
-            Q(title__in=chunk) | Q(lower_title__in=[title.lower() for title in chunk]))
-        for agreement in queryset.prefetch_related("parties", "focus_areas", "milestones", "team"):
-            found.setdefault((normalise_name(agreement.title), agreement.signed_on), []).append(agreement)
-    return found
+            key = (normalise_name(row.values["title"]), row.values.get("signed_on"))
+            _match_one(plan, row, candidates.get(key, []))
 
 
 def _match_one(plan: Plan, row: AgreementRow, candidates: list[Agreement]) -> None:
     def identical(agreement: Agreement) -> bool:
         current = current_values(agreement)
-        return all(current[name] == value for name, value in row.values.items()) and row.status in (None, agreement.status)
+        same_values = all(current[name] == value for name, value in row.values.items())
+        return same_values and row.status in (None, agreement.status)
 
-    visible = [a for a in candidates if policy.can_view(plan.user, a)]
+    visible = [a for a in candidates if a.visible]
     same = [a for a in candidates if identical(a)]
     if same:
         row.existing, row.visible = same[0], same[0] in visible
@@ -426,9 +403,10 @@ def _check_new_conditions(plan: Plan, row: AgreementRow) -> None:
 def _stand_in(row: AgreementRow, milestone_states: list[str]) -> SimpleNamespace:
     """What the workflow's condition functions read, built from the row (nothing saved yet)."""
     parties = [SimpleNamespace(organization_id=key) for key, _role in row.resulting("parties")]
+    milestones = [SimpleNamespace(state=state) for state in milestone_states]
     return SimpleNamespace(
         pk=None, signed_on=row.resulting("signed_on"), owner_id=row.resulting("owner"), closure_requested_by_id=None,
-        _prefetched_objects_cache={"parties": parties, "milestones": [SimpleNamespace(state=s) for s in milestone_states]},
+        _prefetched_objects_cache={"parties": parties, "milestones": milestones},
     )
 
 

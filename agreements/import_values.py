@@ -14,11 +14,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Hashable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from agreements.columns import format_organization, parse_party, split_list
 from agreements.models import (
-    AgreementKind, Confidentiality, FocusArea, Milestone, Organization, Party, Pillar, Status, User,
+    AgreementKind,
+    Confidentiality,
+    FocusArea,
+    Milestone,
+    Organization,
+    Party,
+    Pillar,
+    Status,
+    User,
 )
 from agreements.spreadsheets import CellError, Formula, is_blank
 
@@ -27,6 +36,7 @@ MAX_AMOUNT_DIGITS = 18  # the value field holds 20 digits, two of them decimals
 DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 GROUPED_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 PLAIN_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+ROLE, PILLAR, FOCUS_AREA = gettext_lazy("party role"), gettext_lazy("pillar"), gettext_lazy("focus area")
 
 
 class Unordered(tuple):
@@ -251,7 +261,7 @@ class Lookups:
         for item in split_list(parse_text(value)):
             try:
                 name, country, role_text = _party_parts(item)
-                role = parse_choice(role_text, self.roles, _("party role")) if role_text else Party.Role.SIGNATORY
+                role = parse_choice(role_text, self.roles, ROLE) if role_text else Party.Role.SIGNATORY
                 entries.append((self.organization(name, country), role))
             except CellProblem as problem:
                 problems.append(str(problem))
@@ -262,11 +272,11 @@ class Lookups:
     # --- pillars and focus areas ---
 
     def pillar(self, value: Any) -> int | None:
-        found = parse_choice(value, self.pillars, _("pillar"))
+        found = parse_choice(value, self.pillars, PILLAR)
         return found.pk if found else None
 
     def focus_area_ids(self, value: Any) -> frozenset[int]:
-        return frozenset(parse_choice(item, self.focus_areas, _("focus area")).pk
+        return frozenset(parse_choice(item, self.focus_areas, FOCUS_AREA).pk
                          for item in split_list(parse_text(value)))
 
 
@@ -282,8 +292,9 @@ def _party_parts(text: str, *, lead: bool = False) -> tuple[str, str, str | None
     try:
         name, country, role = parse_party(text)
     except ValueError:
-        example = "Japan International Cooperation Agency (JP)" if lead else "Japan International Cooperation Agency (JP) [implementing]"
-        raise CellProblem(_("“%(value)s” should look like “%(example)s”.") % {"value": text, "example": example}) from None
+        example = "Japan International Cooperation Agency (JP)" + ("" if lead else " [implementing]")
+        raise CellProblem(_("“%(value)s” should look like “%(example)s”.")
+                          % {"value": text, "example": example}) from None
     if lead and role is not None:
         raise CellProblem(_("“%(value)s”: the lead organization has no role; write “Name (CC)”.") % {"value": text})
     return name, country, role

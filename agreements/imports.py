@@ -48,10 +48,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from agreements import policy, references, workflow
 from agreements.columns import AGREEMENT_COLUMNS, AGREEMENT_READ_ONLY, MILESTONE_COLUMNS, MILESTONE_READ_ONLY, names
+from agreements.import_existing import CHUNK, chunks
 from agreements.import_milestones import plan_milestones
-from agreements.import_plan import (
-    CHUNK, AgreementRow, MilestoneRow, Plan, check_new_conditions, chunks, plan_agreements, start_plan,
-)
+from agreements.import_plan import AgreementRow, MilestoneRow, Plan, check_new_conditions, plan_agreements, start_plan
 from agreements.import_report import ImportReport, Outcome, Problem
 from agreements.models import Agreement, Milestone, Organization, Party, Status, TransitionLog
 from agreements.spreadsheets import FileRefused, Sheet, Upload, read_sheets
@@ -140,7 +139,8 @@ def recorded_as(user):
 
 
 def outcomes(plan: Plan) -> list[Outcome]:
-    found = [Outcome("agreements", row.row, row.reference, row.action, row.changes, row.note) for row in plan.agreements]
+    found = [Outcome("agreements", row.row, row.reference, row.action, row.changes, row.note)
+             for row in plan.agreements]
     for row in plan.milestones:
         target = row.target.reference or row.target.values.get("title", "")
         found.append(Outcome("milestones", row.row, target, row.action, row.changes))
@@ -266,15 +266,16 @@ def _replace_focus_areas(rows: list[AgreementRow]) -> None:
 
 
 def _change_parties(writer: Writer, rows: list[AgreementRow]) -> None:
-    added = []
+    added, removed = [], []
     for row in rows:
         wanted = {(writer.org(org), role) for org, role in row.values["parties"]}
-        have = {(party.organization_id, party.role): party for party in row.existing.parties.all()}
-        for key, party in have.items():
-            if key not in wanted:
-                party.delete()  # one by one, so the history records each removal (and who made it)
+        have = row.existing.related.parties
+        removed += [pk for key, pk in have.items() if key not in wanted]
         added += [Party(agreement_id=row.existing.pk, organization_id=writer.org(org), role=role)
                   for org, role in row.values["parties"] if (writer.org(org), role) not in have]
+    for chunk in chunks(removed):
+        for party in Party.objects.filter(pk__in=chunk):
+            party.delete()  # one by one, so the history records each removal (and who made it)
     bulk_create_with_history(added, Party, batch_size=CHUNK, **writer.history_kwargs())
 
 

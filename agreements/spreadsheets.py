@@ -34,7 +34,8 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agreements.columns import normalise_header
 
@@ -168,7 +169,8 @@ def _decode(upload: Upload, encoding: str) -> tuple[str, str]:
     """(text, encoding used). UTF-8 with or without BOM, UTF-16 with BOM; Windows code pages
     only when the person says so, because guessing between them silently garbles names."""
     data = upload.data
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    boms = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+    for bom, codec in boms:
         if data.startswith(bom):
             return _strict_decode(upload, data[len(bom):], codec), codec
     try:
@@ -220,7 +222,8 @@ def _read_csv(upload: Upload, name: str, known: set[str], encoding: str) -> Shee
     if used not in ("utf-8",):
         sheet.notes.append(_("%(name)s read as %(codec)s.") % {"name": upload.name, "codec": ENCODINGS.get(used, used)})
     if delimiter != ",":
-        sheet.notes.append(_("%(name)s read as %(kind)s-separated.") % {"name": upload.name, "kind": DELIMITERS[delimiter]})
+        sheet.notes.append(_("%(name)s read as %(kind)s-separated.")
+                           % {"name": upload.name, "kind": DELIMITERS[delimiter]})
     number = 0
     try:
         for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):

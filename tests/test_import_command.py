@@ -36,7 +36,8 @@ def test_it_imports_agreements_and_milestones_and_says_what_it_did(data_entry, f
 
 def test_a_dry_run_writes_nothing(data_entry, files):
     out, _err = command(str(files[0]), "--user", data_entry.username, "--dry-run")
-    assert out.startswith("agreements.csv read as") and "Dry run, nothing was written. It would give: Agreements: 2" in out
+    assert out.startswith("agreements.csv read as")
+    assert "Dry run, nothing was written. It would give: Agreements: 2" in out
     assert not Agreement.objects.exists()
 
 

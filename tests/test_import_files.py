@@ -11,7 +11,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from agreements.imports import import_agreements
 from agreements.models import Agreement
 from agreements.spreadsheets import FileRefused, read_path
-from tests.import_files import HEADER, csv_bytes, row, upload, workbook, xlsx_bytes, rows_of
+from tests.import_files import HEADER, csv_bytes, row, rows_of, upload, workbook, xlsx_bytes
 
 pytestmark = pytest.mark.usefixtures("import_orgs", "officer")
 
@@ -115,7 +115,8 @@ def test_a_missing_required_column_is_named(data_entry):
 def test_an_unknown_column_is_refused_but_export_columns_are_ignored(data_entry):
     report = run(data_entry, csv_bytes([row()], HEADER + ["titel"]))
     assert "row 1, column titel: is not a column of the template" in only_problem(report)
-    report = run(data_entry, csv_bytes([row(health="On track", status_label="Signed")], HEADER + ["status_label", "health"]))
+    data = csv_bytes([row(health="On track", status_label="Signed")], HEADER + ["status_label", "health"])
+    report = run(data_entry, data)
     assert report.ok, report.lines()
 
 

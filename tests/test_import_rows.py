@@ -10,7 +10,17 @@ import time_machine
 from agreements.imports import import_agreements
 from agreements.models import Agreement, Organization
 from tests.factories import AgreementFactory, UserFactory
-from tests.import_files import HEADER, MILESTONE_HEADER, csv_bytes, milestone, row, rows_of, upload, workbook, xlsx_bytes
+from tests.import_files import (
+    HEADER,
+    MILESTONE_HEADER,
+    csv_bytes,
+    milestone,
+    row,
+    rows_of,
+    upload,
+    workbook,
+    xlsx_bytes,
+)
 
 pytestmark = pytest.mark.usefixtures("import_orgs", "officer")
 
@@ -59,7 +69,8 @@ def test_codes_and_labels_are_accepted_in_any_case(data_entry):
     assert report.ok, report.lines()
     agreement = Agreement.objects.get()
     assert (agreement.kind, agreement.pillar.code, agreement.status) == ("mou", "green-resilience", "in_progress")
-    assert sorted(agreement.focus_areas.values_list("code", flat=True)) == ["climate-mitigation", "renewable-transition"]
+    areas = sorted(agreement.focus_areas.values_list("code", flat=True))
+    assert areas == ["climate-mitigation", "renewable-transition"]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -90,7 +101,8 @@ def test_wrong_dates_are_explained(data_entry, text, message):
 def test_parties_are_read_with_roles_and_names_with_parentheses(data_entry):
     Organization.objects.create(name="Japan International Cooperation Agency (JICA)", country="JP")
     parties = ("Japan International Cooperation Agency (JICA) (JP) [Implementing partner]; "
-               "Ministry of Energy of the Republic of Kazakhstan (kz); Ministry of Economy, Trade and Industry (JP) [financier]")
+               "Ministry of Energy of the Republic of Kazakhstan (kz); "
+               "Ministry of Economy, Trade and Industry (JP) [financier]")
     assert run(data_entry, [row(parties=parties)]).ok, "parties not read"
     found = {(p.organization.name, p.role) for p in Agreement.objects.get().parties.select_related("organization")}
     assert found == {("Japan International Cooperation Agency (JICA)", "implementing"),
@@ -115,10 +127,9 @@ def test_unknown_organizations_are_an_error_unless_creation_is_asked_for(data_en
     rows = [row(parties="Uzbekistan Airways (UZ); Ministry of Economy, Trade and Industry (JP)",
                 lead_organization="Uzbekistan Airways (UZ)")]
     lines = problems(run(data_entry, rows))
-    assert lines == ["row 2, column parties: unknown organization “Uzbekistan Airways (UZ)”. Add it in the admin first, "
-                     "or import with “create missing organizations” (--create-organizations).",
-                     "row 2, column lead_organization: unknown organization “Uzbekistan Airways (UZ)”. Add it in the "
-                     "admin first, or import with “create missing organizations” (--create-organizations)."]
+    unknown = ("unknown organization “Uzbekistan Airways (UZ)”. Add it in the admin first, or import with "
+               "“create missing organizations” (--create-organizations).")
+    assert lines == [f"row 2, column parties: {unknown}", f"row 2, column lead_organization: {unknown}"]
     report = run(data_entry, rows, create_organizations=True)
     assert report.ok and report.organizations_created == ["Uzbekistan Airways (UZ)"]
     agreement = Agreement.objects.get()
