@@ -163,10 +163,12 @@ def column_index(plan: Plan, sheet: Sheet, columns: tuple[Column, ...],
                  read_only: tuple[Column, ...]) -> dict[str, int]:
     """Position of each template column; problems for unknown, repeated and missing ones."""
     known, ignored, index = set(names(columns)), set(names(read_only)), {}
-    for position, raw in enumerate(sheet.header):
+    width = max([len(sheet.header)] + [len(cells) for _number, cells in sheet.rows])
+    for position in range(width):
+        raw = sheet.header[position] if position < len(sheet.header) else None
         name = normalise_header(raw if isinstance(raw, str) else "")
         if not name:
-            if any(position < len(cells) and not is_blank(cells[position]) for _, cells in sheet.rows):
+            if any(position < len(cells) and not is_blank(cells[position]) for _number, cells in sheet.rows):
                 plan.problem(_("this column has values but no name in the header row."), sheet.header_row,
                              get_column_letter(position + 1), sheet.name)
         elif name in index:
@@ -348,9 +350,7 @@ def _decide(plan: Plan, row: AgreementRow) -> None:
         if row.status and row.status != row.existing.status:
             row.status_path = _path(plan, row, row.existing.status, row.status)
             row.changes.append("status")
-        row.action = "updated" if row.changes else "unchanged"
-        if row.changes and not row.visible:
-            row.failed = True  # cannot happen: an invisible match is identical by construction
+        row.action = "updated" if row.changes else "unchanged"  # an invisible match is identical: unchanged
     if not row.failed and row.action != "unchanged":
         _check_result(plan, row)
 

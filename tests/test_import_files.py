@@ -120,6 +120,14 @@ def test_an_unknown_column_is_refused_but_export_columns_are_ignored(data_entry)
     assert report.ok, report.lines()
 
 
+def test_values_in_a_column_without_a_header_are_not_silently_dropped(data_entry):
+    lines = csv_bytes([row()]).decode().splitlines()
+    data = "\n".join([lines[0] + ",", lines[1] + ",forgotten note", lines[1].replace("critical", "rare") + ",,extra"])
+    assert [str(p) for p in run(data_entry, data.encode()).problems] == [
+        "row 1, column Q: this column has values but no name in the header row.",
+        "row 1, column R: this column has values but no name in the header row."]
+
+
 def test_headers_may_use_capitals_and_spaces(data_entry):
     header = [name.replace("_", " ").title() for name in HEADER]
     data = csv_bytes([{h: v for h, v in zip(header, row().values())}], header)

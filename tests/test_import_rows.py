@@ -228,6 +228,13 @@ def test_milestone_problems_name_the_milestones_sheet(data_entry, agreement):
     ]
 
 
+def test_milestones_of_a_hidden_agreement_read_as_an_unknown_reference(data_entry, restricted):
+    report = run(data_entry, [row()], [milestone(reference=restricted.reference)])
+    assert problems(report) == [
+        f"milestones row 2, column reference: there is no agreement “{restricted.reference}” that you can see, and no "
+        "new agreement with this title in the agreements sheet."]
+
+
 def test_a_milestones_sheet_missing_a_column_is_named(data_entry):
     header = [name for name in MILESTONE_HEADER if name != "due_on"]
     data = xlsx_bytes({"agreements": rows_of([row()], HEADER), "milestones": [header]})
