@@ -366,6 +366,7 @@ from agreements.filters import AgreementFilter  # noqa: E402
 from agreements.imports import import_agreements  # noqa: E402
 from agreements.spreadsheets import ENCODINGS, FileRefused, read_upload  # noqa: E402
 
+PREVIEW_ROWS = 500  # rows listed on the preview page; the counts above it cover all of them
 ENCODING_CHOICES = [("auto", _("UTF-8 (with or without BOM) — recommended")),
                     ("cp1251", _("Windows-1251 (Cyrillic)")), ("cp1252", _("Windows-1252 (Western European)"))]
 
@@ -418,7 +419,9 @@ class AgreementImportExportAdmin(AgreementAdmin):
         return super().changelist_view(request, extra)
 
     def _import_page(self, request, form, report=None, confirm=None):
+        changed = [outcome for outcome in report.outcomes if outcome.action != "unchanged"] if report else []
         return TemplateResponse(request, "admin/agreements/agreement/import.html", {
+            "changed": changed[:PREVIEW_ROWS], "changed_left_out": max(0, len(changed) - PREVIEW_ROWS),
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": gettext("Import agreements"),
             "form": form, "report": report, "confirm": confirm, "agreement_columns": AGREEMENT_COLUMNS,
             "milestone_columns": MILESTONE_COLUMNS, "accepted_values": exports.accepted_values(),

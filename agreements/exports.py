@@ -253,13 +253,13 @@ def _drop_down(sheet, position: int, codes: list[str]) -> None:
 def _help_sheet(sheet, values) -> None:
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 22, 40
     sheet.column_dimensions["C"].width = 100
-    sheet.append(["sheet", "column", "what it holds"])
+    sheet.append([_("sheet"), _("column"), _("what it holds")])
     for title, columns in (("agreements", AGREEMENT_COLUMNS), ("milestones", MILESTONE_COLUMNS)):
         for column in columns:
             required = " " + str(_("(column required)")) if column.required else ""
             sheet.append([title, column.name + required, str(column.help)])
     sheet.append([])
-    sheet.append(["accepted values", "code", "label (accepted too, any case)"])
+    sheet.append([_("accepted values"), _("code"), _("label (accepted too, any case)")])
     for column, codes in values:
         for code, label in codes:
             sheet.append([column, code, label])

@@ -142,3 +142,11 @@ def test_export_selected_action(entry_client, agreement):
 
 def test_an_unknown_export_format_is_not_found(entry_client):
     assert entry_client.get(reverse("admin:agreements_agreement_export", args=["pdf"])).status_code == 404
+
+
+def test_a_long_preview_lists_the_first_rows_and_counts_the_rest(entry_client, monkeypatch):
+    monkeypatch.setattr("agreements.admin.PREVIEW_ROWS", 2)
+    response = preview(entry_client, csv_bytes([row(title=f"Agreement {n}") for n in range(5)]))
+    page = response.content.decode()
+    assert "Agreements: 5 created" in page and "… and 3 more rows." in page
+    assert "CAJ-2025-002" in page and "CAJ-2025-003" not in page
