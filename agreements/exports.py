@@ -243,6 +243,8 @@ def template_workbook() -> Workbook:
 
 def _drop_down(sheet, position: int, codes: list[str]) -> None:
     """A suggestion list only: labels are accepted too, so other values are not refused here."""
+    if len(",".join(codes)) > 250:
+        return  # Excel refuses (as a damaged file) an inline list longer than 255 characters
     letter = get_column_letter(position)
     validation = DataValidation(type="list", formula1='"' + ",".join(codes) + '"', allow_blank=True,
                                 showErrorMessage=False)

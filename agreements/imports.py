@@ -87,6 +87,8 @@ def read_sources(agreements: Upload, milestones: Upload | None, encoding: str,
     known = names(AGREEMENT_COLUMNS) + names(AGREEMENT_READ_ONLY)
     found = read_sheets(agreements, ("agreements", "milestones"), known_columns=known, encoding=encoding)
     sheet, milestone_sheet = found["agreements"], found.get("milestones")
+    if milestone_sheet is not None and not milestone_sheet.header:
+        milestone_sheet = None  # the template's milestones sheet, left empty
     if milestones is not None:
         if milestone_sheet is not None:
             raise FileRefused(_("%(workbook)s has a milestones sheet and a milestones file was given too (%(file)s); "

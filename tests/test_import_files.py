@@ -177,6 +177,19 @@ def test_a_workbook_without_an_agreements_sheet_is_refused(data_entry):
     assert "has no sheet called “agreements” (it has: Sheet1, Sheet2)" in only_problem(run(data_entry, data, "a.xlsx"))
 
 
+def test_the_downloaded_template_filled_in_is_read(data_entry):
+    from agreements.exports import template_workbook
+
+    book = template_workbook()
+    book["agreements"].append(list(row().values()))
+    book["milestones"].delete_rows(1)  # an empty milestones sheet is no milestones sheet
+    stream = io.BytesIO()
+    book.save(stream)
+    report = run(data_entry, stream.getvalue(), "template.xlsx")
+    assert report.ok, report.lines()
+    assert Agreement.objects.count() == 1
+
+
 def test_a_workbook_with_one_sheet_of_another_name_is_read(data_entry):
     assert run(data_entry, xlsx_bytes({"Лист1": rows_of([row()], HEADER)}), "a.xlsx").ok
 
