@@ -57,8 +57,6 @@ from agreements.spreadsheets import FileRefused, Sheet, Upload, read_sheets
 
 FIELD_NAMES = ("title", "kind", "pillar", "signed_on", "signed_at", "lead_organization", "owner", "value", "currency",
                "end_date", "confidentiality", "summary")  # columns that are plain fields of Agreement
-MILESTONE_FIELDS = {"title": "title", "due_on": "due_on", "owner": "owner", "state": "state", "done_on": "done_on",
-                    "waiver_reason": "waiver_reason"}
 
 
 def import_agreements(user, agreements: Upload, milestones: Upload | None = None, *, dry_run: bool = False,

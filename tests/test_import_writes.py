@@ -239,3 +239,13 @@ def test_a_dry_run_of_a_status_change_reports_the_refusal_too(data_entry, agreem
     move_to(agreement, "signed")
     report = run(data_entry, [exported(agreement, status="in_progress")], dry_run=True)
     assert "cannot move it from signed to in progress" in str(report.problems[0])
+
+
+def test_a_reference_taken_at_the_last_moment_rolls_everything_back(data_entry, monkeypatch):
+    """The unique constraint is the last guard behind the allocation lock."""
+    AgreementFactory(reference="CAJ-2025-001")
+    monkeypatch.setattr("agreements.imports.references.allocate", lambda years: ["CAJ-2025-001"] * len(years))
+    report = run(data_entry, [row(parties="Brand New LLP (KZ); Ministry of Energy of the Republic of Kazakhstan (KZ)")],
+                 create_organizations=True)
+    assert "The database refused the import, so nothing was written" in str(report.problems[0])
+    assert Agreement.objects.count() == 1 and not Organization.objects.filter(name="Brand New LLP").exists()
