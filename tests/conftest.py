@@ -167,3 +167,14 @@ def live_page(page, live_server):
     page.url_for = url
     page.sign_in = sign_in
     return page
+
+
+# --- Bulk import (issue 6) ------------------------------------------------------------------
+
+@pytest.fixture
+def import_orgs(db):
+    """The two organizations tests.import_files.row() names as parties."""
+    from tests.factories import OrganizationFactory
+    from tests.import_files import JAPAN, KAZAKHSTAN
+
+    return [OrganizationFactory(name=JAPAN, country="JP"), OrganizationFactory(name=KAZAKHSTAN, country="KZ")]

@@ -258,3 +258,9 @@ LOGGING = {
         "tracker.security": {"level": "INFO"},
     },
 }
+
+# --- Bulk import (issue 6: agreements.imports / agreements.spreadsheets) ----------------
+# Checked before a file is parsed: its size, and for an XLSX the size it would expand to.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", 10) * 1024 * 1024
+IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_MB", 100) * 1024 * 1024
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 20000)
