@@ -75,6 +75,8 @@ class AgreementFilter(django_filters.FilterSet):
     health = django_filters.MultipleChoiceFilter(choices=Health.choices, label=_("Health"))
     owner = django_filters.CharFilter(method="by_owner", label=_("Owner"), max_length=150,
                                       help_text=_("A username, or “me”."))
+    member = django_filters.CharFilter(method="by_member", label=_("Owner or team member"), max_length=150,
+                                       help_text=_("A username, or “me”: agreements they own or work on."))
     overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Has overdue milestones"),
                                            widget=FlagCheckbox)
     due_within = django_filters.NumberFilter(method="by_due_within", label=_("Milestone due within (days)"),
@@ -124,6 +126,20 @@ class AgreementFilter(django_filters.FilterSet):
             user = getattr(self.request, "user", None)
             return queryset.filter(owner_id=getattr(user, "pk", None)) if user else queryset.none()
         return queryset.filter(owner__username=value)
+
+    def by_member(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            if not getattr(user, "pk", None):
+                return queryset.none()
+            who, team_who = Q(owner_id=user.pk), Q(user_id=user.pk)
+        else:
+            who, team_who = Q(owner__username=value), Q(user__username=value)
+        on_team = Agreement.team.through.objects.filter(team_who, agreement_id=OuterRef("pk"))
+        return queryset.filter(who | Exists(on_team))
 
     def by_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
