@@ -142,7 +142,7 @@ def _text(value) -> str:
     if value in (None, ""):
         return EMPTY
     if isinstance(value, datetime.date):
-        return formats.date_format(value, "DATE_FORMAT")
+        return formats.date_format(value, "j M Y")
     return str(value)
 
 
