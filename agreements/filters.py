@@ -64,15 +64,18 @@ class FlagCheckbox(forms.CheckboxInput):
 
 class AgreementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+    # distinct=False: these conditions never duplicate rows, and SELECT DISTINCT over the list's
+    # annotated rows made PostgreSQL compute them for every match (0.8 s at 5,000 agreements).
     pillar = django_filters.ModelMultipleChoiceFilter(
-        field_name="pillar__code", queryset=Pillar.objects.all(), to_field_name="code", label=_("Pillar"))
+        field_name="pillar__code", queryset=Pillar.objects.all(), to_field_name="code", label=_("Pillar"),
+        distinct=False)
     focus_area = django_filters.ModelMultipleChoiceFilter(
         field_name="focus_areas", queryset=FocusArea.objects.all(), to_field_name="code", label=_("Focus area"),
         distinct=False, method="by_focus_area")
     country = django_filters.MultipleChoiceFilter(
         choices=lambda: list(countries), method="by_country", label=_("Party country"))
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
-    health = django_filters.MultipleChoiceFilter(choices=Health.choices, label=_("Health"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"), distinct=False)
+    health = django_filters.MultipleChoiceFilter(choices=Health.choices, label=_("Health"), distinct=False)
     owner = django_filters.CharFilter(method="by_owner", label=_("Owner"), max_length=150,
                                       help_text=_("A username, or “me”."))
     member = django_filters.CharFilter(method="by_member", label=_("Owner or team member"), max_length=150,

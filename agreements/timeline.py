@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import count
 
-from django.db.models import F, Window
+from django.db.models import F, Prefetch, Window
 from django.db.models.functions import Lag
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
@@ -90,7 +90,7 @@ def _transitions(agreement: Agreement, cap: int) -> tuple[list[Entry], datetime.
 def _agreement_edits(agreement: Agreement, cap: int) -> tuple[list[Entry], datetime.datetime | None]:
     history = Agreement.history.model.objects.filter(id=agreement.pk).select_related(
         "history_user", "owner", "pillar", "lead_organization",
-    ).prefetch_related("historicalagreement_team_set__user", "historicalagreement_focus_areas_set__focusarea")
+    ).prefetch_related(*_m2m_prefetches())
     # One row more than shown: the baseline the oldest shown row is compared with.
     rows = list(history.order_by("-history_id")[:cap + 1])
     entries = []
@@ -99,6 +99,14 @@ def _agreement_edits(agreement: Agreement, cap: int) -> tuple[list[Entry], datet
         if entry:
             entries.append(entry)
     return entries, _cut(rows, cap + 1, "history_date")
+
+
+def _m2m_prefetches() -> list[Prefetch]:
+    """The team and focus areas each history row recorded, with their names joined in (one query each)."""
+    model = Agreement.history.model
+    return [Prefetch(relation, model._meta.get_field(relation.removesuffix("_set")).related_model.objects
+                     .select_related(attr))
+            for relation, attr in M2M.values()]
 
 
 def _agreement_entry(record, previous) -> Entry | None:
