@@ -44,26 +44,24 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, status:
         "today": timezone.localdate(),
         "can_work": can_work,
         "can_reassign": policy.can_reassign(user, agreement),
+        # The rule agreements.documents.store_document applies, asked here to offer the form or not.
         "can_upload": can_work or policy.can_edit_record(user, agreement),
         "is_member": policy.is_member(user, agreement),
         "milestones": milestones,
-        "milestone_counts": {
-            "total": len(milestones),
-            "closed": sum(1 for m in milestones if m.state != Milestone.State.PLANNED),
-            "overdue": sum(1 for m in milestones if m.overdue),
-        },
+        "milestone_counts": _milestone_counts(milestones),
         "milestone_refusal": milestone_rules.change_refusal(agreement, user),
         "add_refusal": milestone_rules.add_refusal(agreement, user),
         "transitions": _transitions(agreement, user, forms),
         "timeline": timeline(agreement, limit=FULL_TIMELINE_LIMIT if full_timeline else TIMELINE_LIMIT),
         "full_timeline": full_timeline,
         "problem": _problem(forms),
-        **_blank_forms(agreement, forms, can_work),
+        **_page_forms(agreement, forms),
     }
     return render(request, "agreements/agreement_detail.html", context, status=status)
 
 
-def _blank_forms(agreement: Agreement, forms: dict, can_work: bool) -> dict:
+def _page_forms(agreement: Agreement, forms: dict) -> dict:
+    """The page's own forms: the one that failed (bound, with its errors) or a blank one."""
     people = milestone_rules.owner_choices(agreement)
     return {
         "progress_form": forms.get("progress") or ProgressForm(agreement=agreement),
@@ -85,6 +83,14 @@ def _milestones(agreement: Agreement, forms: dict, can_work: bool) -> list[Miles
             milestone.waive_form = forms.get(("waive", milestone.pk)) or MilestoneWaiveForm(
                 prefix=f"waive-{milestone.pk}", initial={"version": version})
     return rows
+
+
+def _milestone_counts(milestones: list[Milestone]) -> dict[str, int]:
+    return {
+        "total": len(milestones),
+        "closed": sum(1 for m in milestones if m.state != Milestone.State.PLANNED),
+        "overdue": sum(1 for m in milestones if m.overdue),
+    }
 
 
 def _transitions(agreement: Agreement, user: User, forms: dict) -> list[tuple[workflow.Option, TransitionForm]]:

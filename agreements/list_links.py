@@ -30,6 +30,7 @@ class Column:
 class Chip:
     text: str
     remove_url: str
+    invalid: bool = False  # ignored by the list (the form says why)
 
 
 def _url(query: QueryDict) -> str:
@@ -59,7 +60,7 @@ def active_filters(query: QueryDict, form: forms.Form) -> list[Chip]:
             remaining = query.copy()
             remaining.setlist(name, [v for v in query.getlist(name) if v != value])
             remaining.pop("page", None)
-            chips.append(Chip(_chip_text(field, value), _url(remaining)))
+            chips.append(Chip(_chip_text(field, value), _url(remaining), invalid=name in form.errors))
     return chips
 
 
@@ -70,7 +71,7 @@ def _chip_text(field: forms.Field, value: str) -> str:
     if value == "me":
         return f"{field.label}: {_('me')}"
     choices = getattr(field, "choices", None)
-    if choices:
+    if choices is not None:  # (django-filter's lazy choices cannot be tested for truth)
         labels = {str(key): label for key, label in choices}
         return f"{field.label}: {labels.get(value, value)}"
     return f"{field.label}: {value}"

@@ -14,8 +14,8 @@ from agreements.models import Agreement, Document, Milestone, ProgressUpdate, St
 from tests.conftest import PDF_BYTES
 from tests.factories import AgreementFactory, MilestoneFactory
 
-ROLES = ["officer", "teammate", "other_officer", "manager", "viewer", "data_entry"]
-MEMBERS = {"officer", "teammate", "manager"}
+ROLES = ["officer", "teammate", "other_officer", "manager", "viewer", "data_entry", "superuser"]
+MEMBERS = {"officer", "teammate", "manager", "superuser"}  # superusers count as every role
 
 
 @pytest.fixture
@@ -85,10 +85,17 @@ def test_only_the_owner_team_and_managers_may_act(client, request, working, role
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_the_milestone_edit_page_is_for_those_who_may_edit(client, request, working, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(url("milestone-edit", working, working.milestone.pk))
+    assert response.status_code == (200 if role in MEMBERS else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_only_managers_reassign(client, request, working, role):
     client.force_login(request.getfixturevalue(role))
     path, data = actions(working)["reassign"]
-    expected = (200, 302) if role == "manager" else (403, 403)
+    expected = (200, 302) if role in ("manager", "superuser") else (403, 403)
     assert (client.get(path).status_code, client.post(path, data).status_code) == expected
 
 

@@ -122,3 +122,22 @@ def test_the_filter_form_offers_only_countries_that_have_parties(client, officer
     body = client.get("/agreements/").content.decode()
     assert 'value="KZ"' in body and 'value="UZ"' in body
     assert 'value="FR"' not in body
+
+
+EVERY_PARAMETER = ("q=rail&pillar=connectivity&focus_area=logistics-transport&country=KZ&status=draft&health=unknown"
+                   "&owner=other_officer&member=other_officer&overdue=0&due_within=30&stale=false"
+                   "&quality=no_update&confidentiality=internal&signed_after=2025-12-01&signed_before=2025-12-31"
+                   "&sort=-title")
+
+
+def test_every_parameter_is_accepted_and_shown_as_a_chip(client, officer, summit):
+    client.force_login(officer)
+    response = client.get(f"/agreements/?{EVERY_PARAMETER}")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Some filters could not be used" not in body
+    for chip in ["Search: rail", "Pillar: Connectivity", "Focus area: Logistics and transport infrastructure",
+                 "Party country: Kazakhstan", "Status: Draft", "Health: Not reported", "Owner: other_officer",
+                 "Not: Has overdue milestones", "Milestone due within (days): 30", "Data gaps: No progress update ever",
+                 "Confidentiality: Internal (every signed-in user)", "Signed from: 2025-12-01"]:
+        assert chip in body, chip
