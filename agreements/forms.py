@@ -113,30 +113,29 @@ class ReassignForm(VersionedForm):
 # --- The list's filter form (the FilterSet is agreements.filters; this only shapes its widgets) --
 
 def shape_filter_form(form: forms.Form) -> forms.Form:
-    """Checkboxes for short choice lists, and only the countries that appear in parties."""
-    for name in ("status", "health", "pillar", "quality"):
-        if name in form.fields:
-            form.fields[name].widget = forms.CheckboxSelectMultiple(choices=form.fields[name].choices)
-    if "focus_area" in form.fields:
-        form.fields["focus_area"].widget = forms.CheckboxSelectMultiple(choices=form.fields["focus_area"].choices)
-    if "sort" in form.fields:
-        field = form.fields["sort"]
-        field.choices = [("", _("Reference (default)"))] + [choice for choice in field.choices if choice[0]]
-    if "q" in form.fields:
-        form.fields["q"].widget = forms.TextInput(attrs={
-            "type": "search", "placeholder": _("Reference, title, summary or party")})
-    if "owner" in form.fields:
-        current = form.data.get("owner", "") if form.data else ""
-        people = [(user.username, str(user)) for user in owner_choices()]
-        if current and current != "me" and current not in {username for username, _label in people}:
-            people.append((current, current))
-        form.fields["owner"].widget = forms.Select(choices=[("", _("Anyone")), ("me", _("Me"))] + people)
-    if "country" in form.fields:
-        used = set(Organization.objects.filter(parties__isnull=False).values_list("country", flat=True).distinct())
-        used |= set(form.data.getlist("country") if hasattr(form.data, "getlist") else [])
-        form.fields["country"].widget = forms.CheckboxSelectMultiple(
-            choices=[(code, name) for code, name in countries if code in used])
+    """Checkboxes for short choice lists, a search box, a people picker, only the countries in use.
+    (The FilterSet stays the interface: this changes how its fields look, not what they accept.)"""
+    fields = form.fields
+    for name in ("status", "health", "pillar", "focus_area", "quality"):
+        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+    fields["sort"].choices = [("", _("Reference (default)"))] + [c for c in fields["sort"].choices if c[0]]
+    fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, title, summary or party")})
+    fields["owner"].widget = forms.Select(choices=_owner_choices(form.data.get("owner", "") if form.data else ""))
+    fields["country"].widget = forms.CheckboxSelectMultiple(choices=_countries_in_use(form))
     return form
+
+
+def _owner_choices(current: str) -> list[tuple[str, str]]:
+    people = [(user.username, str(user)) for user in owner_choices()]
+    if current and current != "me" and current not in {username for username, _label in people}:
+        people.append((current, current))  # a shared link naming someone who owns nothing (yet)
+    return [("", _("Anyone")), ("me", _("Me"))] + people
+
+
+def _countries_in_use(form: forms.Form) -> list[tuple[str, str]]:
+    used = set(Organization.objects.filter(parties__isnull=False).values_list("country", flat=True).distinct())
+    used |= set(form.data.getlist("country") if hasattr(form.data, "getlist") else [])
+    return [(code, name) for code, name in countries if code in used]
 
 
 def milestone_initial(milestone: Milestone, version: int) -> dict:

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -63,7 +64,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     filterset = AgreementFilter(request.GET or None, queryset=base, request=request)
     shape_filter_form(filterset.form)
     rows = filterset.qs  # invalid parameters are left out of the query and reported beside the form
-    rows = rows.order_by(*(rows.query.order_by or ("reference",)), "pk")
+    rows = rows.order_by(*nulls_last(rows.query.order_by or ("reference",)), "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "agreements/agreement_list.html", {
         "filter": filterset, "form": filterset.form, "page": page,
@@ -71,6 +72,16 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         "columns": sort_columns(request.GET), "chips": active_filters(request.GET, filterset.form),
         "advanced_open": any(request.GET.get(name) for name in ADVANCED_FILTERS),
     })
+
+
+def nulls_last(ordering) -> list:
+    """Rows without a value (never updated, no owner) sort last both ways, on every database."""
+    fields = []
+    for name in ordering:
+        if isinstance(name, str):
+            name = F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
+        fields.append(name)
+    return fields
 
 
 # --- The agreement page and its actions -----------------------------------------------------

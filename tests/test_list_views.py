@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from agreements.models import Party, Pillar
+from agreements.progress import record_progress
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory
 
 NOW = datetime.datetime(2026, 6, 10, 12, tzinfo=datetime.timezone.utc)
@@ -141,3 +142,14 @@ def test_every_parameter_is_accepted_and_shown_as_a_chip(client, officer, summit
                  "Not: Has overdue milestones", "Milestone due within (days): 30", "Data gaps: No progress update ever",
                  "Confidentiality: Internal (every signed-in user)", "Signed from: 2025-12-01"]:
         assert chip in body, chip
+
+
+def test_agreements_never_updated_sort_last_both_ways(client, officer, summit):
+    solar, rail, health = summit
+    record_progress(solar, by=officer, percent_complete=5, health="on_track", summary="a",
+                    at=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    record_progress(rail, by=rail.owner, percent_complete=5, health="on_track", summary="b",
+                    at=datetime.datetime(2026, 2, 1, tzinfo=datetime.timezone.utc))
+    client.force_login(officer)
+    assert references(client.get("/agreements/?sort=updated")) == ["CAJ-1", "CAJ-2", "CAJ-3"]
+    assert references(client.get("/agreements/?sort=-updated")) == ["CAJ-2", "CAJ-1", "CAJ-3"]
