@@ -64,17 +64,22 @@ class FlagCheckbox(forms.CheckboxInput):
 
 class AgreementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+    # distinct=False: these conditions never duplicate rows, and SELECT DISTINCT over the list's
+    # annotated rows made PostgreSQL compute them for every match (0.8 s at 5,000 agreements).
     pillar = django_filters.ModelMultipleChoiceFilter(
-        field_name="pillar__code", queryset=Pillar.objects.all(), to_field_name="code", label=_("Pillar"))
+        field_name="pillar__code", queryset=Pillar.objects.all(), to_field_name="code", label=_("Pillar"),
+        distinct=False)
     focus_area = django_filters.ModelMultipleChoiceFilter(
         field_name="focus_areas", queryset=FocusArea.objects.all(), to_field_name="code", label=_("Focus area"),
         distinct=False, method="by_focus_area")
     country = django_filters.MultipleChoiceFilter(
         choices=lambda: list(countries), method="by_country", label=_("Party country"))
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
-    health = django_filters.MultipleChoiceFilter(choices=Health.choices, label=_("Health"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"), distinct=False)
+    health = django_filters.MultipleChoiceFilter(choices=Health.choices, label=_("Health"), distinct=False)
     owner = django_filters.CharFilter(method="by_owner", label=_("Owner"), max_length=150,
                                       help_text=_("A username, or “me”."))
+    member = django_filters.CharFilter(method="by_member", label=_("Owner or team member"), max_length=150,
+                                       help_text=_("A username, or “me”: agreements they own or work on."))
     overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Has overdue milestones"),
                                            widget=FlagCheckbox)
     due_within = django_filters.NumberFilter(method="by_due_within", label=_("Milestone due within (days)"),
@@ -124,6 +129,20 @@ class AgreementFilter(django_filters.FilterSet):
             user = getattr(self.request, "user", None)
             return queryset.filter(owner_id=getattr(user, "pk", None)) if user else queryset.none()
         return queryset.filter(owner__username=value)
+
+    def by_member(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            if not getattr(user, "pk", None):
+                return queryset.none()
+            who, team_who = Q(owner_id=user.pk), Q(user_id=user.pk)
+        else:
+            who, team_who = Q(owner__username=value), Q(user__username=value)
+        on_team = Agreement.team.through.objects.filter(team_who, agreement_id=OuterRef("pk"))
+        return queryset.filter(who | Exists(on_team))
 
     def by_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

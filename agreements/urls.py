@@ -1,9 +1,20 @@
 from django.urls import path
 
-from agreements import views
+from agreements import milestone_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("agreements/", views.agreement_list, name="agreement-list"),
     path("agreements/<str:reference>/", views.agreement_detail, name="agreement-detail"),
+    path("agreements/<str:reference>/progress/", views.post_progress, name="agreement-progress"),
+    path("agreements/<str:reference>/transitions/<str:to>/", views.take_transition, name="agreement-transition"),
+    path("agreements/<str:reference>/documents/", views.upload_document, name="document-upload"),
+    path("agreements/<str:reference>/documents/<int:pk>/", views.download_document, name="document-download"),
+    path("agreements/<str:reference>/reassign/", views.reassign, name="agreement-reassign"),
+    path("agreements/<str:reference>/milestones/", milestone_views.add_milestone, name="milestone-add"),
+    path("agreements/<str:reference>/milestones/<int:pk>/edit/", milestone_views.edit_milestone, name="milestone-edit"),
+    path("agreements/<str:reference>/milestones/<int:pk>/done/", milestone_views.complete_milestone,
+         name="milestone-done"),
+    path("agreements/<str:reference>/milestones/<int:pk>/waive/", milestone_views.waive_milestone,
+         name="milestone-waive"),
 ]

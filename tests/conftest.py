@@ -178,3 +178,18 @@ def import_orgs(db):
     from tests.import_files import JAPAN, KAZAKHSTAN
 
     return [OrganizationFactory(name=JAPAN, country="JP"), OrganizationFactory(name=KAZAKHSTAN, country="KZ")]
+
+
+# --- Officer workspace (issue 3) -------------------------------------------------------------
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploaded documents go to a temporary folder, never the developer's var/documents."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
