@@ -35,10 +35,15 @@ def server_version(server: str) -> str:
         return conn.execute("SELECT current_setting('server_version')").fetchone()[0]
 
 
-def recreate(server: str, name: str) -> None:
+def recreate(server: str, name: str, template: str | None = None) -> None:
+    """(Re)create `name`, empty or as a copy of `template` (a migrated database: migrating once
+    and copying is faster than migrating twice)."""
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with _admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(create)
 
 
 def drop(server: str, name: str) -> None:
@@ -68,15 +73,21 @@ def use(name: str) -> Iterator[None]:
         connection.settings_dict["NAME"] = previous
 
 
-def migrate_and_seed(name: str, agreements: int | None) -> dict:
-    """Migrate database `name` and run `seed_demo` (the default size when `agreements` is None)."""
+def migrate(name: str) -> None:
+    from django.core.management import call_command
+
+    with use(name):
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+def seed(name: str, agreements: int | None) -> dict:
+    """Run `seed_demo` on `name` (its default size when `agreements` is None); time and count."""
     from django.core.management import call_command
 
     from agreements.models import Agreement, Milestone, ProgressUpdate
 
     options = {"demo_users": True} if agreements is None else {"demo_users": True, "agreements": agreements}
     with use(name):
-        call_command("migrate", verbosity=0, interactive=False)
         started = time.perf_counter()
         call_command("seed_demo", stdout=io.StringIO(), **options)
         seconds = time.perf_counter() - started

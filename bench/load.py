@@ -65,7 +65,10 @@ def accounts(users: int) -> list[tuple[str, str]]:
     from agreements.models import User
     from agreements.policy import Role
 
-    officers = list(User.objects.filter(groups__name=Role.OFFICER).order_by("username").values_list("username", flat=True))
+    # Officers with work in progress: one whose agreements were handed over (seed_demo gives the
+    # first seeded officer's to the demo login `officer`) would have nothing to post on.
+    working = User.objects.filter(groups__name=Role.OFFICER, owned_agreements__status="in_progress").distinct()
+    officers = list(working.order_by("username").values_list("username", flat=True))
     managers = list(User.objects.filter(groups__name=Role.MANAGER).order_by("username").values_list("username", flat=True))
     wanted_managers = round(users * MANAGER_SHARE) if managers else 0
     picked = [(managers[i % len(managers)], "manager") for i in range(wanted_managers)]

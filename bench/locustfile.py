@@ -28,6 +28,8 @@ class SignedInUser(FastHttpUser):
         self.session = next(SESSIONS)
         self.rng = random.Random(self.session["username"] + str(id(self)))
         tasks = [t for t in PLAN["tasks"] if t["weights"].get(self.session["role"], 0) > 0]
+        if not self.session["own_references"]:  # nothing of their own to post progress on
+            tasks = [t for t in tasks if "{own_reference}" not in t["path"]]
         self.tasks_here = tasks
         self.weights = [t["weights"][self.session["role"]] for t in tasks]
         self.headers = {"Cookie": self.session["cookie"]}
@@ -47,11 +49,11 @@ class SignedInUser(FastHttpUser):
             self.send("GET", path, chosen["name"], (200,))
 
     def values(self) -> dict[str, str]:
-        own = self.session["own_references"] or PLAN["references"]
+        own = self.session["own_references"]
         return {
             "filter": self.rng.choice(PLAN["list_filters"]),
             "reference": self.rng.choice(PLAN["references"] + own),
-            "own_reference": self.rng.choice(own),
+            "own_reference": self.rng.choice(own) if own else "",
             "percent": str(self.rng.randint(5, 95)),
             "health": self.rng.choice(HEALTH),
         }

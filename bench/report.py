@@ -81,17 +81,19 @@ def _queries(counts: dict | None, role: str) -> str:
 
 def page_table(results: dict) -> list[str]:
     latency, ratios, queries = results.get("latency", {}), results.get("ratios", {}), results["queries"]
-    header = f"{'page':<32} {'path':<44} {'queries mgr':>14} {'queries off':>14} {'median ms':>10} {'p95 ms':>10} {'× floor':>8}"
+    header = (f"{'page':<31} {'queries manager':>16} {'queries officer':>16} {'median ms':>10} {'p95 ms':>10} "
+              f"{'× floor':>8}")
     lines = [header, "-" * len(header)]
     for page in results["pages"]:
         key = page["key"]
         figures = latency.get(key)
         ratio = ratios.get(key)
         lines.append(
-            f"{page['label']:<32} {page['path'][:44]:<44} {_queries(queries.get(key), 'manager'):>14} "
-            f"{_queries(queries.get(key), 'officer'):>14} {_ms(figures, 'median_ms'):>10} {_ms(figures, 'p95_ms'):>10} "
-            f"{(f'{ratio:.2f}' if ratio else '-'):>8}"
+            f"{page['label']:<31} {_queries(queries.get(key), 'manager'):>16} {_queries(queries.get(key), 'officer'):>16} "
+            f"{_ms(figures, 'median_ms'):>10} {_ms(figures, 'p95_ms'):>10} {(f'{ratio:.2f}' if ratio else '-'):>8}"
         )
+    lines.append("")
+    lines += [f"  {page['label']:<31} {page['path']}" for page in results["pages"]]
     return lines
 
 
@@ -121,7 +123,7 @@ def summary(results: dict) -> str:
                  for role, entry in counts.items() if entry["equal"] is False]
     lines.append("Query counts demo vs N: " + ("all equal" if not differing else "DIFFER on " + ", ".join(sorted(set(differing)))))
     lines += ["", f"Jobs at N={opts['agreements']}:"]
-    lines += [f"  {name:<34} {_job(figures)}" for name, figures in results["jobs"].items()]
+    lines += [f"  {name:<40} {_job(figures)}" for name, figures in results["jobs"].items()]
     lines += ["", *load_lines(results.get("load"))]
     return "\n".join(lines)
 
