@@ -103,12 +103,19 @@ def _job(figures: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in figures.items())
 
 
+def _load_line(m: dict) -> str:
+    start, end = m["load_average_at_start"], m.get("load_average_at_end") or m["load_average_at_start"]
+    busy = max(start[0], end[0]) > (m["cores"] or 1)
+    return (f"Machine load average (1/5/15 min) at start {start}, at end {end}"
+            + (" — above the core count: other work shared the CPUs, figures are noisier" if busy else ""))
+
+
 def summary(results: dict) -> str:
     m, opts = results["machine"], results["options"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; PostgreSQL {m['postgresql']}; "
         f"Python {m['python']}; Django {m['django']}; gunicorn {m['gunicorn']} (2 sync workers); commit {m['commit']}",
-        f"Load average at start: {m['load_average_at_start']}",
+        _load_line(m),
         "Seed: " + "; ".join(f"{s['agreements']} agreements, {s['milestones']} milestones, {s['updates']} updates "
                              f"in {s['seconds']} s" for s in results["seed"].values()),
         f"Latency: {opts['requests']} requests per page after {opts['warmup']} warm-up rounds, one signed-in manager, "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -109,7 +110,7 @@ def run(options: argparse.Namespace, server: str, names: dict[str, str], env: di
         if not options.skip_load:
             results["load"] = run_load(options, port, password, names["n"], workdir)
     results["jobs"] = run_jobs(names, workdir)
-    results["machine"]["load_average_at_end"] = [round(x, 2) for x in __import__("os").getloadavg()]
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
@@ -167,7 +168,8 @@ def run_load(options: argparse.Namespace, port: int, password: str, database: st
     plan_path = workdir / "load-plan.json"
     plan_path.write_text(json.dumps(plan))
     outline = {"users": options.users, "seconds": options.load_seconds, "think_time_s": options.think_time,
-               "tasks": [task["name"] for task in plan["tasks"]], "skipped": plan["skipped"]}
+               "tasks": [task["name"] for task in plan["tasks"]], "skipped": plan["skipped"],
+               "machine_load_average_before": [round(x, 2) for x in os.getloadavg()]}
     if options.load_plan_only:
         return {**outline, "result": f"plan only: {len(plan['sessions'])} users signed in, "
                                      f"{len(plan['tasks'])} tasks, {len(plan['skipped'])} skipped"}
