@@ -22,11 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # run as a script: import `bench.*`, and never shadow a stdlib module
 
+import psycopg  # noqa: E402
+
 from bench import databases, load, report  # noqa: E402
 from bench.environment import production_env, setup_django, start_collectstatic, wait_for  # noqa: E402
 from bench.server import free_port, gunicorn  # noqa: E402
 
-PORT_RANGE = (8107, 8120)
+FIRST_PORT, PORT_SPAN = 8107, 13  # gunicorn takes the first free port of 8107-8120
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres", help="server URL without database (default: BENCH_POSTGRES_URL, "
                                            "DATABASE_URL's server, or postgres://postgres@127.0.0.1:5432)")
     parser.add_argument("--db-prefix", default="tracker_bench", help="database names: <prefix>_demo, <prefix>_n")
-    parser.add_argument("--port", type=int, default=PORT_RANGE[0], help="first port to try for gunicorn")
+    parser.add_argument("--port", type=int, default=FIRST_PORT, help="first port to try for gunicorn (then the next 13)")
     parser.add_argument("--keep-databases", action="store_true", help="leave the databases for inspection")
     options = parser.parse_args(argv)
     quick = options.quick
@@ -67,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     server = databases.server_url(options.postgres)
     names = {"demo": f"{options.db_prefix}_demo", "n": f"{options.db_prefix}_n"}
+    try:
+        databases.server_version(server)
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL is not reachable at {server} ({error}). Start it, or pass --postgres URL.", file=sys.stderr)
+        return 2
     if not (options.skip_load or options.load_plan_only):
         load.ensure_locust()
     with tempfile.TemporaryDirectory(prefix="tracker-bench-") as tmp:
@@ -77,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             results = run(options, server, names, env, workdir)
         finally:
             if not options.keep_databases:
-                for name in names.values():
-                    databases.drop(server, name)
+                drop_databases(server, names)
     report.write_json(results, options.json)
     print()
     print(report.summary(results))
@@ -86,16 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def drop_databases(server: str, names: dict[str, str]) -> None:
+    for name in names.values():
+        try:
+            databases.drop(server, name)
+        except psycopg.Error as error:  # never hide why the run itself stopped
+            print(f"Could not drop {name}: {error}", file=sys.stderr)
+
+
 def run(options: argparse.Namespace, server: str, names: dict[str, str], env: dict[str, str], workdir: Path) -> dict:
     results: dict = {"options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
                      "machine": report.machine(databases.server_version(server))}
-    step(f"Creating {names['demo']} and {names['n']}, collecting static files")
-    collecting = start_collectstatic(env)
-    databases.recreate(server, names["demo"])
-    databases.migrate(names["demo"])
-    databases.recreate(server, names["n"], template=names["demo"])
-    results["seed"] = seed(names, options.agreements)
-    wait_for(collecting, "collectstatic")
+    results["seed"] = prepare_databases(server, names, env, options.agreements)
     password = secrets.token_urlsafe(16)
     for name in names.values():
         databases.set_password_for_everyone(name, password)
@@ -103,14 +111,33 @@ def run(options: argparse.Namespace, server: str, names: dict[str, str], env: di
     results["pages"] = [vars(page) for page in pages]
     step("Counting queries per page (in-process) on both databases")
     results["queries"] = count_queries(names, pages)
-    port = free_port(max(options.port, PORT_RANGE[0]), PORT_RANGE[1])
+    results.update(measure_served(options, env, pages, password, names["n"], workdir))
+    results["jobs"] = run_jobs(names, workdir)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return results
+
+
+def prepare_databases(server: str, names: dict[str, str], env: dict[str, str], agreements: int) -> dict:
+    step(f"Creating {names['demo']} and {names['n']}, collecting static files")
+    collecting = start_collectstatic(env)
+    databases.recreate(server, names["demo"])
+    databases.migrate(names["demo"])
+    databases.recreate(server, names["n"], template=names["demo"])
+    seeded = seed(names, agreements)
+    wait_for(collecting, "collectstatic")
+    return seeded
+
+
+def measure_served(options: argparse.Namespace, env: dict[str, str], pages, password: str, database: str,
+                   workdir: Path) -> dict:
+    """Latency, then load, against one gunicorn serving the large database."""
+    port = free_port(options.port, options.port + PORT_SPAN)
     step(f"Starting gunicorn (2 workers, production settings) on 127.0.0.1:{port}")
+    results = {}
     with gunicorn(env, port, workdir / "gunicorn.log"):
         results["latency"], results["ratios"] = measure_latency(options, port, pages, password)
         if not options.skip_load:
-            results["load"] = run_load(options, port, password, names["n"], workdir)
-    results["jobs"] = run_jobs(names, workdir)
-    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+            results["load"] = run_load(options, port, password, database, workdir)
     return results
 
 
