@@ -1,0 +1,69 @@
+"""Median and p95 latency per page over many sequential requests by one signed-in manager.
+
+Pages are measured round-robin (floor, home, list, …, floor, home, …) rather than one after the
+other, so a burst of noise on the machine lands on every page alike and the ratios to the floor
+stay fair. A page missing on this branch (404) or failing is reported, never measured.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+
+from bench.pages import Page
+from bench.webclient import WebClient
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """Nearest-rank percentile: an actually observed value."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def summarise(seconds: list[float], statuses: list[int]) -> dict:
+    return {
+        "requests": len(seconds),
+        "median_ms": round(statistics.median(seconds) * 1000, 2),
+        "p95_ms": round(percentile(seconds, 0.95) * 1000, 2),
+        "min_ms": round(min(seconds) * 1000, 2),
+        "errors": sum(1 for status in statuses if status != 200),
+    }
+
+
+def probe(client: WebClient, pages: list[Page]) -> tuple[list[Page], dict[str, dict]]:
+    """Split pages into those answering 200 and the rest (reported with their status)."""
+    live, missing = [], {}
+    for page in pages:
+        status, _ = client.timed_get(page.path)
+        if status == 200:
+            live.append(page)
+        else:
+            reason = "n/a (404)" if status == 404 else f"n/a (HTTP {status})"
+            missing[page.key] = {"status": status, "reason": reason}
+    return live, missing
+
+
+def measure(client: WebClient, pages: list[Page], requests: int, warmup: int) -> dict[str, dict]:
+    live, results = probe(client, pages)
+    for _ in range(warmup):
+        for page in live:
+            client.timed_get(page.path)
+    samples: dict[str, list[tuple[int, float]]] = {page.key: [] for page in live}
+    for _ in range(requests):
+        for page in live:
+            samples[page.key].append(client.timed_get(page.path))
+    for key, observed in samples.items():
+        results[key] = summarise([s for _, s in observed], [status for status, _ in observed])
+    return results
+
+
+def ratios(results: dict[str, dict], floor: str = "floor", admin: str = "admin_filtered",
+           mine: str = "list_filtered") -> dict[str, float | None]:
+    """Each page's median over the floor's, and our filtered list's over the admin's (same filter)."""
+    def median(key: str) -> float | None:
+        return results.get(key, {}).get("median_ms")
+
+    base = median(floor)
+    out: dict[str, float | None] = {key: (round(median(key) / base, 2) if median(key) and base else None)
+                                    for key in results}
+    out["list_vs_admin"] = round(median(mine) / median(admin), 2) if median(mine) and median(admin) else None
+    return out

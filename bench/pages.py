@@ -1,0 +1,64 @@
+"""The pages the benchmark measures, and how their URLs are worked out from the data.
+
+The typical filter is one a manager uses every week: one pillar, agreements in implementation.
+The Django admin's changelist gets the same filter through its own query parameters, read from
+the admin's filter objects rather than written by hand, so a change in the admin cannot make
+the comparison silently unfiltered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+TYPICAL_FILTER = {"pillar": "green-resilience", "status": "in_progress"}
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str  # name in the JSON
+    label: str  # name in the table
+    path: str
+
+
+def pages(reference: str, admin_query: str) -> list[Page]:
+    """Floor first: every other page is reported as a ratio to it."""
+    return [
+        Page("floor", "floor (/session)", "/session"),
+        Page("home", "my work (/)", "/"),
+        Page("list", "list, no filter", "/agreements/"),
+        Page("list_filtered", "list, typical filter", f"/agreements/?{urlencode(TYPICAL_FILTER)}"),
+        Page("agreement", "agreement page", f"/agreements/{reference}/"),
+        Page("reports", "reports dashboard", "/reports/"),
+        Page("admin_filtered", "admin changelist, same filter", f"/admin/agreements/agreement/?{admin_query}"),
+    ]
+
+
+def sample_reference() -> str:
+    """A busy agreement (most milestones and updates) among the summit's first 158, which the
+    same seed makes identical in every database: the page is compared on the same record."""
+    from django.db.models import Count
+
+    from agreements.models import Agreement
+
+    candidates = (
+        Agreement.objects.filter(reference__lte="CAJ-2025-158", status="in_progress")
+        .annotate(rows=Count("milestones", distinct=True) + Count("updates", distinct=True))
+        .order_by("-rows", "reference")
+    )
+    return candidates.values_list("reference", flat=True).first() or "CAJ-2025-001"
+
+
+def admin_query(user, filter_values: dict[str, str] = TYPICAL_FILTER) -> str:
+    """The admin changelist's own query string for `filter_values` (pillar by code, status)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from agreements.models import Agreement, Pillar
+
+    model_admin = admin.site._registry[Agreement]
+    request = RequestFactory().get("/admin/agreements/agreement/")
+    request.user = user
+    specs = {spec.field_path: spec for spec in model_admin.get_changelist_instance(request).filter_specs
+             if hasattr(spec, "field_path")}
+    values = {"pillar": Pillar.objects.get(code=filter_values["pillar"]).pk, "status": filter_values["status"]}
+    return urlencode({specs[field].lookup_kwarg: value for field, value in values.items()})

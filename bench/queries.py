@@ -1,0 +1,38 @@
+"""SQL queries per page, counted in-process (Django's test Client, the real middleware).
+
+A page whose count grows with the data does per-row work; the same pages are counted on the
+demo-size database and on the large one, and any difference is flagged.
+"""
+from __future__ import annotations
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.pages import Page
+
+
+def count_page(client: Client, path: str) -> dict:
+    client.get(path)  # first request fills per-process caches (content types, templates)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    if response.status_code != 200:
+        return {"status": response.status_code, "queries": None}
+    return {"status": 200, "queries": len(captured)}
+
+
+def count_pages(user, pages: list[Page]) -> dict[str, dict]:
+    # HTTP_HOST: the production ALLOWED_HOSTS has no "testserver".
+    client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
+    client.force_login(user)
+    return {page.key: count_page(client, page.path) for page in pages}
+
+
+def compare(demo: dict[str, dict], large: dict[str, dict]) -> dict[str, dict]:
+    """Per page: both counts and whether they are equal (None when the page is missing)."""
+    result = {}
+    for key, small in demo.items():
+        big = large.get(key, {})
+        counts = (small.get("queries"), big.get("queries"))
+        result[key] = {"demo": small, "n": big, "equal": None if None in counts else counts[0] == counts[1]}
+    return result

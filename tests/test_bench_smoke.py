@@ -1,0 +1,105 @@
+"""The benchmark (bench/run.py) still runs start to finish, at a tiny size, so it cannot rot.
+
+One run of the real entry point in a subprocess (it configures its own Django with production
+settings and its own databases); the tests below read what it printed and wrote. The figures
+themselves are not asserted — speed is reported by the benchmark, never timed in tests — but
+the query counts are: a page whose count grows with the data breaks a rule of the house.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bench import databases
+from tests.conftest import skip_or_fail
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.postgres
+
+
+def postgres_server() -> str:
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        skip_or_fail("the benchmark needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    server = databases.server_url()
+    try:
+        databases.server_version(server)
+    except psycopg.OperationalError as error:
+        skip_or_fail(f"PostgreSQL is not reachable at {server}: {error}")
+    return server
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory):
+    server = postgres_server()
+    prefix = f"tracker_bench_smoke_{os.getpid()}"
+    output = tmp_path_factory.mktemp("bench") / "results.json"
+    command = [sys.executable, "bench/run.py", "--quick", "--agreements", "300", "--requests", "5", "--warmup", "1",
+               "--users", "3", "--load-plan-only", "--json", str(output), "--db-prefix", prefix,
+               "--postgres", server, "--port", "8115"]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, f"bench/run.py failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
+    return {"server": server, "prefix": prefix, "stdout": completed.stdout, "results": json.loads(output.read_text())}
+
+
+def test_it_prints_the_table_with_every_page_and_the_machine(bench_run):
+    printed = bench_run["stdout"]
+    assert "Machine:" in printed and "PostgreSQL" in printed
+    for page in bench_run["results"]["pages"]:
+        assert page["label"] in printed
+    assert "Our filtered list ÷ admin changelist" in printed
+
+
+def test_it_seeds_the_summit_and_the_larger_database(bench_run):
+    seed = bench_run["results"]["seed"]
+    assert seed["demo"]["agreements"] == 158
+    assert seed["n"]["agreements"] == 300
+    assert seed["n"]["milestones"] > seed["demo"]["milestones"]
+
+
+def test_every_page_is_timed_or_reported_missing(bench_run):
+    results = bench_run["results"]
+    for page in results["pages"]:
+        figures = results["latency"][page["key"]]
+        if "reason" in figures:
+            assert figures["reason"].startswith("n/a"), page
+        else:
+            assert figures["requests"] == 5 and figures["errors"] == 0, (page, figures)
+            assert 0 < figures["median_ms"] <= figures["p95_ms"]
+    assert results["ratios"]["floor"] == 1.0
+
+
+def test_the_list_is_compared_with_the_admin_changelist_on_the_same_filter(bench_run):
+    results = bench_run["results"]
+    admin = next(page for page in results["pages"] if page["key"] == "admin_filtered")
+    assert "status__exact=in_progress" in admin["path"] and "pillar__id__exact=" in admin["path"]
+    assert results["latency"]["admin_filtered"]["errors"] == 0
+    assert results["ratios"]["list_vs_admin"] > 0
+
+
+def test_query_counts_do_not_grow_with_the_data(bench_run):
+    for key, by_role in bench_run["results"]["queries"].items():
+        for role, counts in by_role.items():
+            if counts["demo"]["status"] == 200:
+                assert counts["equal"] is True, (key, role, counts)
+
+
+def test_load_users_sign_in_through_the_login_form(bench_run):
+    load = bench_run["results"]["load"]
+    assert load["result"].startswith("plan only: 3 users signed in")
+    assert "list (filters)" in load["tasks"]
+
+
+def test_jobs_are_timed_or_reported_not_built(bench_run):
+    for name, figures in bench_run["results"]["jobs"].items():
+        timed = any(key.endswith("seconds") for key in figures)
+        assert timed or figures["result"].startswith("n/a"), (name, figures)
+
+
+def test_it_drops_its_databases(bench_run):
+    assert databases.existing(bench_run["server"], bench_run["prefix"]) == []
