@@ -187,8 +187,11 @@ def _having(queryset: QuerySet, related: QuerySet, field: str, value: slice | No
 def quality_q(gap: str) -> Q:
     now = timezone.now()
     if gap == "no_future_milestone":
-        ahead = Milestone.objects.filter(agreement=OuterRef("pk"), state=Milestone.State.PLANNED, due_on__gte=today())
-        return Q(status__in=[Status.SIGNED, Status.IN_PROGRESS, Status.ON_HOLD]) & ~Exists(ahead)
+        # `pk IN (...)` rather than a correlated EXISTS: without fresh table statistics (right
+        # after a bulk load) SQLite and PostgreSQL probe the (state, due_on) index once per
+        # agreement — seconds at 5,000 agreements — while the set is read once here.
+        ahead = Milestone.objects.filter(state=Milestone.State.PLANNED, due_on__gte=today()).values("agreement_id")
+        return Q(status__in=[Status.SIGNED, Status.IN_PROGRESS, Status.ON_HOLD]) & ~Q(pk__in=ahead)
     if gap == "no_update":
         return Q(last_progress_at__isnull=True) & ~Q(status=Status.DRAFT)
     if gap == "owner_silent":

@@ -3,6 +3,7 @@ from agreements.charts, the "may they?" from agreements.policy."""
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -20,4 +21,5 @@ def dashboard(request):
         "charts": charts.dashboard_charts(board),
         "generated_at": timezone.now(),
         "sees_everything": policy.is_manager(request.user),
+        "list_url": reverse("agreement-list"),  # every number links there: reversed once, not per number
     })

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, Upper
 from django.http import QueryDict
 from django.utils import timezone
@@ -29,9 +29,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements import policy
-from agreements.filters import QUALITY_CHOICES, AgreementFilter, owner_choices, quality_q, stale_q
+from agreements.filters import QUALITY_CHOICES, AgreementFilter, quality_q, stale_q
 from agreements.models import (
-    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, Status, TransitionLog,
+    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, Status, TransitionLog, User,
 )
 
 # The filters the dashboard offers (a subset of the list's parameters, same names).
@@ -110,6 +110,17 @@ def dashboard_filter(user, data: QueryDict, request=None) -> AgreementFilter:
     for name in DASHBOARD_FILTERS:
         subset.setlist(name, [v for v in data.getlist(name) if v.strip()])
     return AgreementFilter(subset, queryset=policy.visible_agreements(user), request=request)
+
+
+def plain(agreements: QuerySet) -> QuerySet:
+    """The filtered agreements without DISTINCT (the pillar filter adds one): Django would wrap
+    aggregates over a DISTINCT query in a subquery, which breaks their Exists conditions.
+    `pk IN (...)` keeps the same rows; without DISTINCT the queryset is used as it is, which
+    saves a join in every query."""
+    agreements = agreements.order_by()
+    if agreements.query.distinct:
+        return Agreement.objects.filter(pk__in=agreements.values("pk"))
+    return agreements
 
 
 def filter_params(filterset: AgreementFilter) -> dict[str, list[str]]:
@@ -337,22 +348,33 @@ def by_month(rows: QuerySet, field_name: str, agreement: str) -> dict[datetime.d
 def progress_by_month(agreements: QuerySet, today: datetime.date, drill: Drill) -> list[Month]:
     """Per month since the first signature: agreements signed, milestones due (not waived)
     and done, status changes recorded."""
-    milestones = Milestone.objects.filter(agreement__in=agreements)
     signed = by_month(agreements.filter(signed_on__isnull=False), "signed_on", "pk")
-    due = by_month(milestones.exclude(state=Milestone.State.WAIVED), "due_on", "agreement")
-    done = by_month(milestones.filter(state=Milestone.State.DONE), "done_on", "agreement")
-    changes = by_month(TransitionLog.objects.filter(agreement__in=agreements), "at", "agreement")
+    starts = month_starts(min(signed, default=today), today)
+    due, done, changes = monthly_activity(agreements, starts[0], month_end(starts[-1]))
     months = []
-    for start in month_starts(min(signed, default=today), today):
+    for start in starts:
         first, last = start.isoformat(), month_end(start).isoformat()
-        n, _a = signed.get(start, (0, 0))
         months.append(Month(
-            start, drill.figure(n, signed_after=first, signed_before=last),
+            start, drill.figure(signed.get(start, (0, 0))[0], signed_after=first, signed_before=last),
             range_figure(drill, due.get(start), "milestone_due", first, last),
             range_figure(drill, done.get(start), "milestone_done", first, last),
             range_figure(drill, changes.get(start), "status_changed", first, last, counts_what="changes"),
         ))
     return months
+
+
+def monthly_activity(agreements: QuerySet, first: datetime.date, last: datetime.date) -> tuple[dict, dict, dict]:
+    """Milestones due, milestones done and status changes by month, between two days (rows
+    outside the months shown are not read)."""
+    milestones = Milestone.objects.filter(agreement__in=agreements)
+    due = milestones.exclude(state=Milestone.State.WAIVED).filter(due_on__range=(first, last))
+    done = milestones.filter(state=Milestone.State.DONE, done_on__range=(first, last))
+    # Moments of the first and the day after the last day, in the user's zone (as the list's filter).
+    after, before = (timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+                     for day in (first, last + datetime.timedelta(days=1)))
+    changes = TransitionLog.objects.filter(agreement__in=agreements, at__gte=after, at__lt=before)
+    return (by_month(due, "due_on", "agreement"), by_month(done, "done_on", "agreement"),
+            by_month(changes, "at", "agreement"))
 
 
 def range_figure(drill: Drill, counts: tuple[int, int] | None, param: str, first: str, last: str,
@@ -436,17 +458,17 @@ class Dashboard:
 def filter_choices(params: dict[str, list[str]], pillars: list[Pillar], areas: list[FocusArea]) -> Choices:
     codes = set(Organization.objects.order_by().values_list("country", flat=True).distinct())
     codes |= set(params.get("country", []))  # keep a selected country even if no organization has it
+    owners = User.objects.filter(Exists(Agreement.objects.filter(owner=OuterRef("pk")))).order_by(
+        "last_name", "first_name", "username")  # as filters.owner_choices(), without a DISTINCT over a join
     return Choices(pillars, areas, sorted(((c, countries.name(c) or c) for c in codes), key=lambda pair: pair[1]),
-                   list(Status.choices), list(owner_choices()), params)
+                   list(Status.choices), list(owners), params)
 
 
 def build(user, data: QueryDict, *, today: datetime.date, request=None) -> Dashboard:
     """Every panel of the dashboard for `user` and the filters in `data`."""
     filterset = dashboard_filter(user, data, request)
     params = filter_params(filterset)
-    # The filtered set as `pk IN (...)`: the filters may add DISTINCT (pillar does), which
-    # would make Django wrap aggregates in a subquery that breaks their Exists conditions.
-    drill, agreements = Drill(params), Agreement.objects.filter(pk__in=filterset.qs.order_by().values("pk"))
+    drill, agreements = Drill(params), plain(filterset.qs)
     all_pillars, areas = list(Pillar.objects.all()), list(FocusArea.objects.select_related("pillar"))
     pillars = selected(all_pillars, params, "pillar", code=lambda p: p.code)
     groups = status_groups(agreements)
