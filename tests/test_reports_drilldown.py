@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from agreements.reports import Drill, share
+from agreements.drilldown import Drill
+from agreements.reports import share
 from tests.reports_support import frozen_summit, list_count, number, parse_links  # noqa: F401 (fixture)
 
 FILTERS = [
