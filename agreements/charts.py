@@ -220,7 +220,7 @@ def columns_over_time(chart_id: str, title: str, desc: str, months: Sequence, co
         parts += _month_label(plot_left + (index + 0.5) * group, plot_top + plot_height, month, index, len(months))
     if line:
         centres = [(plot_left + (i + 0.5) * group, y_of(v)) for i, v in enumerate(line[1])]
-        parts += _line(line[0], centres, line[1])
+        parts += _line(line[0], centres)
     return _svg(chart_id, title, desc, plot_top + plot_height + 34, swatches, parts)
 
 
@@ -264,11 +264,11 @@ def _line_key(swatch: Swatch, x: float, top: float) -> list[SafeString]:
                         _n(x + 7), _n(top + 7), swatch.fill)]
 
 
-def _line(swatch: Swatch, points: list[tuple[float, float]], values: list[int]) -> list[SafeString]:
+def _line(swatch: Swatch, points: list[tuple[float, float]]) -> list[SafeString]:
     path = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
     parts = [format_html('<polyline points="{}" fill="none" stroke="{}" stroke-width="2" stroke-dasharray="5 3"/>',
                          path, swatch.fill)]
-    for (x, y), value in zip(points, values):
+    for x, y in points:
         parts.append(format_html('<circle cx="{}" cy="{}" r="3.5" fill="#ffffff" stroke="{}" stroke-width="2"/>',
                                  _n(x), _n(y), swatch.fill))
     return parts
