@@ -1,10 +1,14 @@
 from django.urls import path
 
-from agreements import milestone_views, views
+from agreements import milestone_views, report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("agreements/", views.agreement_list, name="agreement-list"),
+    path("agreements/export.csv", views.export_agreements, {"fmt": "csv"}, name="agreement-export-csv"),
+    path("agreements/export.xlsx", views.export_agreements, {"fmt": "xlsx"}, name="agreement-export-xlsx"),
+    path("agreements/milestones.csv", views.export_agreements, {"fmt": "milestones-csv"},
+         name="milestone-export-csv"),
     path("agreements/<str:reference>/", views.agreement_detail, name="agreement-detail"),
     path("agreements/<str:reference>/progress/", views.post_progress, name="agreement-progress"),
     path("agreements/<str:reference>/transitions/<str:to>/", views.take_transition, name="agreement-transition"),
@@ -17,4 +21,5 @@ urlpatterns = [
          name="milestone-done"),
     path("agreements/<str:reference>/milestones/<int:pk>/waive/", milestone_views.waive_milestone,
          name="milestone-waive"),
+    path("reports/", report_views.dashboard, name="reports"),
 ]

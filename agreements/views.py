@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements import assignment, documents, policy, progress, workflow, workspace
+from agreements import assignment, documents, exports, policy, progress, workflow, workspace
 from agreements.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
 from agreements.forms import DocumentForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form
@@ -72,6 +72,25 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         "columns": sort_columns(request.GET), "chips": active_filters(request.GET, filterset.form),
         "advanced_open": any(request.GET.get(name) for name in ADVANCED_FILTERS),
     })
+
+
+EXPORTS = {"csv": exports.agreements_csv_response, "xlsx": exports.xlsx_response,
+           "milestones-csv": exports.milestones_csv_response}
+
+
+def export_agreements(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The agreements behind a list or a report figure, as a file: the same filter parameters,
+    the same visibility. Invalid parameters are refused (400) rather than ignored, so an export
+    never silently holds more than the person asked for."""
+    if fmt not in EXPORTS:
+        raise Http404
+    filterset = AgreementFilter(request.GET or None, queryset=policy.visible_agreements(request.user), request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+        return HttpResponse(_("These filters are not valid: %(problems)s") % {"problems": problems},
+                            status=400, content_type="text/plain; charset=utf-8")
+    rows = filterset.qs
+    return EXPORTS[fmt](rows if rows.query.order_by else rows.order_by("reference"))
 
 
 def nulls_last(ordering) -> list:
