@@ -185,9 +185,9 @@ def closure_decisions(now: datetime.datetime, managers: list[User], clock: Local
         for manager in managers:
             if manager.pk == agreement.closure_requested_by_id:
                 continue
-            days = (now - requested).days
             subject = f"a{agreement.pk}@{requested:%Y%m%dT%H%M%S}"
-            yield make(Kind.CLOSURE_WAITING, manager, days, requested.date(), subject, agreement=agreement)
+            yield make(Kind.CLOSURE_WAITING, manager, policy.closure_waiting_days, requested.date(), subject,
+                       agreement=agreement)
 
 
 # --- Weekly digest ----------------------------------------------------------------------------

@@ -239,6 +239,8 @@ else:
         "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
         "socket_connect_timeout": 5,
         "socket_timeout": 10,
+        # Several apps (or test runs) can share one Redis database under distinct prefixes.
+        "global_keyprefix": os.environ.get("CELERY_REDIS_KEY_PREFIX", ""),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "tracker")
