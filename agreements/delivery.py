@@ -21,7 +21,7 @@ import smtplib
 import uuid
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements import emails
@@ -160,34 +160,39 @@ def handle_failure(rows: list[Reminder], error: BaseException) -> None:
 
 # --- Dispatcher: what no message will send ---------------------------------------------------
 
-def release_expired_claims(now: datetime.datetime) -> int:
-    """Rows whose worker stopped while sending go back to the queue (or fail, after too many
-    attempts: a reminder that kills its worker must not do so forever)."""
+def release_expired_claims(now: datetime.datetime) -> list[int]:
+    """Rows whose worker stopped while sending go back to the queue, to be sent at once (or
+    fail, after too many attempts: a reminder that kills its worker must not do so forever)."""
     expired = Reminder.objects.filter(state=State.SENDING, claimed_until__lt=now)
     expired.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
         state=State.FAILED, claim_token=None, claimed_until=None,
         last_error="Gave up: the worker stopped while sending, too many times.")
-    return expired.update(state=State.QUEUED, claim_token=None, claimed_until=None, next_attempt_at=now,
-                          last_error="The worker stopped while sending (claim expired); queued again.")
+    ids = list(expired.values_list("pk", flat=True)[:DISPATCH_LIMIT])
+    Reminder.objects.filter(pk__in=ids, state=State.SENDING, claimed_until__lt=now).update(
+        state=State.QUEUED, claim_token=None, claimed_until=None, next_attempt_at=now,
+        last_error="The worker stopped while sending (claim expired); queued again.")
+    return ids
 
 
-def pending_groups(now: datetime.datetime, grace: datetime.timedelta) -> list[list[int]]:
+def pending_groups(now: datetime.datetime, grace: datetime.timedelta, released: list[int]) -> list[list[int]]:
     """Queued rows whose send time passed `grace` ago with nobody taking them (their message
-    was lost). Their next look is pushed `grace` ahead, so a long queue is not re-sent every minute."""
-    due = Reminder.objects.filter(state=State.QUEUED, next_attempt_at__lte=now - grace).order_by("next_attempt_at")
-    rows = list(due.values_list("pk", "recipient_id", "kind")[:DISPATCH_LIMIT])
-    Reminder.objects.filter(pk__in=[pk for pk, _, _ in rows], state=State.QUEUED).update(next_attempt_at=now + grace)
+    was lost), and the rows just released. Their next look is pushed `grace` ahead, so a long
+    queue is not enqueued again every minute while its messages are still on the way."""
+    due = Reminder.objects.filter(Q(next_attempt_at__lte=now - grace) | Q(pk__in=released), state=State.QUEUED)
+    rows = list(due.order_by("next_attempt_at").values_list("pk", "recipient_id", "kind")[:DISPATCH_LIMIT])
+    Reminder.objects.filter(pk__in=[row[0] for row in rows], state=State.QUEUED).update(next_attempt_at=now + grace)
     return group_ids(rows)
 
 
 def recover(now: datetime.datetime | None = None, grace_seconds: int | None = None) -> list[list[int]]:
+    """What no message will send: expired claims and lost messages, grouped for sending."""
     now = now or timezone.now()
     grace = datetime.timedelta(
         seconds=settings.REMINDER_REDISPATCH_SECONDS if grace_seconds is None else grace_seconds)
     released = release_expired_claims(now)
     if released:
-        logger.warning("%d reminder(s) had an expired claim and were queued again", released)
-    return pending_groups(now, grace)
+        logger.warning("%d reminder(s) had an expired claim and were queued again", len(released))
+    return pending_groups(now, grace, released)
 
 
 def dispatch_pending(now: datetime.datetime | None = None) -> int:
