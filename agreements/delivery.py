@@ -21,6 +21,7 @@ import smtplib
 import uuid
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -100,12 +101,14 @@ def still_due(reminder: Reminder) -> bool:
         if milestone is None or milestone.state != Milestone.State.PLANNED or milestone.due_on != reminder.subject_date:
             return False
         owner_id = milestone.owner_id or agreement.owner_id
-        return agreement.status in OPEN_STATUSES and (reminder.kind == Kind.ESCALATION or owner_id == reminder.recipient_id)
+        still_theirs = reminder.kind == Kind.ESCALATION or owner_id == reminder.recipient_id
+        return agreement.status in OPEN_STATUSES and still_theirs
     if reminder.kind == Kind.STALE:
         quiet = agreement.last_progress_at is None or agreement.last_progress_at <= reminder.created_at
         return agreement.status in STALE_STATUSES and agreement.owner_id == reminder.recipient_id and quiet
     if reminder.kind == Kind.CLOSURE_WAITING:
-        return agreement.status == Status.PENDING_CLOSURE and agreement.status_changed_at.date() == reminder.subject_date
+        same_request = agreement.status_changed_at.date() == reminder.subject_date
+        return agreement.status == Status.PENDING_CLOSURE and same_request
     return True  # the digest: an empty one is caught when it is rendered
 
 
@@ -119,24 +122,31 @@ def deliver(ids: list[int], now: datetime.datetime | None = None) -> int:
     moot = [r for r in rows if not still_due(r)]
     settle(moot, State.CANCELLED, last_error="No longer due when it was to be sent.")
     rows = [r for r in rows if r not in moot]
-    if not rows:
-        return 0
+    message = render(rows, now) if rows else None
+    return send(rows, message) if message else 0
+
+
+def render(rows: list[Reminder], now: datetime.datetime) -> EmailMultiAlternatives | None:
+    """The e-mail, or None after recording why there is none (nothing to say, a bug)."""
     try:
         message = emails.compose(rows, now)
     except Exception as error:  # a rendering bug: record it where the admin sees it
         logger.exception("Could not render reminders %s", [r.pk for r in rows])
         settle(rows, State.FAILED, last_error=describe(error))
-        return 0
+        return None
     if message is None:
         settle(rows, State.CANCELLED, last_error="Nothing to report this week.")
-        return 0
+    return message
+
+
+def send(rows: list[Reminder], message: EmailMultiAlternatives) -> int:
     try:
         message.send(fail_silently=False)
     except Exception as error:
         handle_failure(rows, error)
         return 0
-    # The one unavoidable window: the mail server has accepted the message, and the row is
-    # not yet marked sent. A worker killed right here leaves the claim to expire and the
+    # The one unavoidable window: the mail server has accepted the message, and the rows
+    # are not yet marked sent. A worker killed right here leaves the claim to expire and the
     # dispatcher sends the reminder again. No protocol closes this gap (SMTP cannot take
     # part in our transaction); we keep it to one UPDATE, and the Message-ID stays the same
     # so that mail systems can recognise the duplicate.

@@ -100,11 +100,15 @@ def headers(ids: list[int], preferences_url: str, optional: bool) -> dict[str, s
     return result
 
 
+def urgency(item: Item) -> tuple:
+    """Escalations first, then overdue (longest first), due soon (soonest first), the rest."""
+    return ORDER.index(item.kind), item.days if item.kind == Kind.DUE_SOON else -item.days, item.agreement.reference
+
+
 def reminder_message(recipient: User, reminders: list[Reminder], now: datetime.datetime) -> EmailMultiAlternatives:
     """One recipient's reminders of a run: one item says it in the subject, several are listed."""
     today = now.astimezone(zone_of(recipient)).date()
-    items = sorted((item_for(r, today, now) for r in reminders),
-                   key=lambda i: (ORDER.index(i.kind), -i.days if i.kind != Kind.DUE_SOON else i.days, i.agreement.reference))
+    items = sorted((item_for(r, today, now) for r in reminders), key=urgency)
     context = {**common_context(recipient), "items": items[:MAX_ITEMS], "more": max(0, len(items) - MAX_ITEMS),
                "count": len(items), "first": items[0], "today": today}
     optional = any(r.kind in OPTIONAL for r in reminders)

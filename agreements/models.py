@@ -498,7 +498,8 @@ class ReminderPolicy(models.Model):
         _("stale agreement: repeat every (days)"), default=14, validators=[MinValueValidator(1)])
     closure_waiting_days = models.PositiveSmallIntegerField(
         _("closure waiting for approval after (days)"), default=3, validators=[MinValueValidator(1)])
-    digest_weekday = models.PositiveSmallIntegerField(_("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY)
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekly digest on"), choices=Weekday.choices, default=Weekday.MONDAY)
     local_hour = models.PositiveSmallIntegerField(
         _("local hour"), default=9, validators=[MaxValueValidator(23)],
         help_text=_("Reminders and the digest go out from this hour, in each recipient's own time zone."))
@@ -525,7 +526,8 @@ class ReminderPolicy(models.Model):
         try:
             parse_day_list(self.due_soon_days)
         except ValueError:
-            raise ValidationError({"due_soon_days": _("Give whole numbers of days between 1 and 365, e.g. “14, 7, 1”.")})
+            raise ValidationError(
+                {"due_soon_days": _("Give whole numbers of days between 1 and 365, e.g. “14, 7, 1”.")}) from None
 
     @property
     def lead_days(self) -> list[int]:
@@ -567,15 +569,19 @@ class Reminder(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
     key = models.CharField(_("idempotency key"), max_length=200, unique=True)
-    recipient = models.ForeignKey("User", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("recipient"))
+    recipient = models.ForeignKey(
+        "User", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("recipient"))
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("agreement"))
+        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders",
+        verbose_name=_("agreement"))
     milestone = models.ForeignKey(
-        Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("milestone"))
+        Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders",
+        verbose_name=_("milestone"))
     # The date the reminder is about (due date, last update, closure request, digest week):
     # if it has changed by the time of sending, the reminder is moot and is cancelled.
     subject_date = models.DateField(_("about the date"), null=True, blank=True)
-    threshold = models.IntegerField(_("days"), default=0, help_text=_("Days before or after the date that triggered it."))
+    threshold = models.IntegerField(
+        _("days"), default=0, help_text=_("Days before or after the date that triggered it."))
     run_id = models.UUIDField(_("sweep"), db_index=True, help_text=_("Reminders decided by the same sweep."))
     state = models.CharField(_("state"), max_length=10, choices=ReminderState.choices, default=ReminderState.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -593,7 +599,8 @@ class Reminder(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"),
             models.CheckConstraint(condition=Q(state__in=ReminderState.values), name="reminder_state_valid"),
-            models.CheckConstraint(condition=~Q(state="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"),
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="reminder_pending"),

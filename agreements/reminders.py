@@ -19,7 +19,6 @@ hour still sends, and the key stops a repeated autumn hour from sending twice.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import uuid
 import zoneinfo
@@ -43,7 +42,7 @@ from agreements.policy import Role
 Kind = ReminderKind
 
 
-@dataclass(frozen=True)
+@dataclass
 class Decision:
     """One reminder the sweep would send; `due_now` is False before the recipient's local hour."""
 
@@ -64,24 +63,32 @@ class SweepResult:
     groups: list[list[int]] = field(default_factory=list)
 
 
-class LocalClock:
-    """Each recipient's local time at one instant (zones resolved once per sweep)."""
+class Context:
+    """What one sweep knows: the instant, the policy, who can receive mail (loaded once, not
+    once per row), and each zone's local time (computed once per zone)."""
 
-    def __init__(self, now: datetime.datetime, hour: int) -> None:
-        self.now, self.hour = now, hour
-        self._zones: dict[str, zoneinfo.ZoneInfo] = {}
+    def __init__(self, now: datetime.datetime, policy: ReminderPolicy) -> None:
+        self.now, self.policy = now, policy
+        self.recipients = {u.pk: u for u in User.objects.filter(is_active=True).exclude(email="")}
+        manager_ids = set(User.objects.filter(groups__name=Role.MANAGER).values_list("pk", flat=True))
+        # Members of the Manager group (superusers are not copied: "admin" is a technical account).
+        self.managers = [u for pk, u in sorted(self.recipients.items()) if pk in manager_ids]
+        self._local: dict[str, datetime.datetime] = {}
+
+    def recipient(self, user_id: int | None) -> User | None:
+        return self.recipients.get(user_id)
 
     def zone(self, user: User) -> zoneinfo.ZoneInfo:
-        name = user.time_zone or settings.TIME_ZONE
-        if name not in self._zones:
-            try:
-                self._zones[name] = zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                self._zones[name] = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-        return self._zones[name]
+        try:
+            return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
     def local(self, user: User) -> datetime.datetime:
-        return self.now.astimezone(self.zone(user))
+        name = user.time_zone or settings.TIME_ZONE
+        if name not in self._local:
+            self._local[name] = self.now.astimezone(self.zone(user))
+        return self._local[name]
 
     def today(self, user: User) -> datetime.date:
         return self.local(user).date()
@@ -90,11 +97,7 @@ class LocalClock:
         return moment.astimezone(self.zone(user)).date()
 
     def morning_reached(self, user: User) -> bool:
-        return self.local(user).hour >= self.hour
-
-
-def can_receive(user: User | None) -> bool:
-    return bool(user and user.is_active and user.email)
+        return self.local(user).hour >= self.policy.local_hour
 
 
 def make(kind: str, recipient: User, threshold: int, about: datetime.date | None, subject: str, **objects) -> Decision:
@@ -104,39 +107,43 @@ def make(kind: str, recipient: User, threshold: int, about: datetime.date | None
 
 # --- Milestones: due soon, overdue, escalated ------------------------------------------
 
+MILESTONE_FIELDS = ("id", "title", "due_on", "owner_id", "agreement_id", "agreement__id", "agreement__reference",
+                    "agreement__title", "agreement__owner_id")
+
+
 def planned_milestones(today: datetime.date, policy: ReminderPolicy):
     """Planned milestones of open agreements, overdue or due within the longest lead time
-    (+1 day: a recipient east of UTC is already a day ahead)."""
+    (+1 day: a recipient east of UTC is already a day ahead). Only the columns used."""
     horizon = today + datetime.timedelta(days=policy.lead_days[0] + 1)
     return (Milestone.objects.filter(state=Milestone.State.PLANNED, agreement__status__in=OPEN_STATUSES,
                                      due_on__lte=horizon)
-            .select_related("owner", "agreement__owner").order_by("due_on", "pk"))
+            .select_related("agreement").only(*MILESTONE_FIELDS).order_by("due_on", "pk"))
 
 
-def owner_decision(milestone: Milestone, owner: User, clock: LocalClock, policy: ReminderPolicy) -> Decision | None:
-    days_left = (milestone.due_on - clock.today(owner)).days
+def owner_decision(milestone: Milestone, owner: User, ctx: Context) -> Decision | None:
+    days_left = (milestone.due_on - ctx.today(owner)).days
     subject = f"m{milestone.pk}"
     objects = {"milestone": milestone, "agreement": milestone.agreement}
     if days_left >= 0:
-        crossed = [lead for lead in policy.lead_days if days_left <= lead]
+        crossed = [lead for lead in ctx.policy.lead_days if days_left <= lead]
         if not crossed:
             return None
         # Only the tightest threshold crossed: a milestone entered 5 days before its due
         # date gets the 7-day reminder, not the 14-day one as well.
         return make(Kind.DUE_SOON, owner, min(crossed), milestone.due_on, subject, **objects)
-    repeat = policy.overdue_repeat_days
+    repeat = ctx.policy.overdue_repeat_days
     occurrence = 1 + (-days_left - 1) // repeat * repeat  # 1, 8, 15… days overdue
     return make(Kind.OVERDUE, owner, occurrence, milestone.due_on, subject, **objects)
 
 
-def escalations(milestone: Milestone, owner: User | None, managers: list[User], clock: LocalClock,
-                policy: ReminderPolicy) -> Iterator[Decision]:
+def escalations(milestone: Milestone, owner_id: int | None, ctx: Context) -> Iterator[Decision]:
     """From `escalation_days` overdue, the managers are told too, then at each repeat.
     Not optional: a manager's opt-outs do not apply (DESIGN.md)."""
-    for manager in managers:
-        if owner is not None and manager.pk == owner.pk:
+    policy = ctx.policy
+    for manager in ctx.managers:
+        if manager.pk == owner_id:
             continue  # the owner's own overdue reminder already says it
-        overdue = (clock.today(manager) - milestone.due_on).days
+        overdue = (ctx.today(manager) - milestone.due_on).days
         if overdue < policy.escalation_days:
             continue
         steps = (overdue - policy.escalation_days) // policy.overdue_repeat_days
@@ -145,71 +152,66 @@ def escalations(milestone: Milestone, owner: User | None, managers: list[User], 
                    milestone=milestone, agreement=milestone.agreement)
 
 
-def milestone_decisions(milestones: Iterable[Milestone], managers: list[User], clock: LocalClock,
-                        policy: ReminderPolicy) -> Iterator[Decision]:
-    for milestone in milestones:
-        owner = milestone.owner or milestone.agreement.owner
-        if can_receive(owner):
-            decision = owner_decision(milestone, owner, clock, policy)
+def milestone_decisions(ctx: Context) -> Iterator[Decision]:
+    latest_escalated = ctx.now.date() - datetime.timedelta(days=ctx.policy.escalation_days - 1)
+    for milestone in planned_milestones(ctx.now.date(), ctx.policy):
+        owner_id = milestone.owner_id or milestone.agreement.owner_id
+        owner = ctx.recipient(owner_id)
+        if owner:
+            decision = owner_decision(milestone, owner, ctx)
             if decision:
                 yield decision
-        if milestone.due_on < clock.now.date() + datetime.timedelta(days=1):
-            yield from escalations(milestone, owner, managers, clock, policy)
+        if milestone.due_on <= latest_escalated:  # cheap pre-check; each manager's own date decides
+            yield from escalations(milestone, owner_id, ctx)
 
 
 # --- Agreements: stale, closure waiting ---------------------------------------------------
 
-def stale_decisions(now: datetime.datetime, clock: LocalClock, policy: ReminderPolicy) -> Iterator[Decision]:
+AGREEMENT_FIELDS = ("id", "reference", "title", "owner_id", "last_progress_at", "signed_on", "status_changed_at",
+                    "closure_requested_by_id")
+
+
+def stale_decisions(ctx: Context) -> Iterator[Decision]:
     """The same stale agreements as the list's "no update" filter (filters.stale_q), then
     every `stale_repeat_days` while nothing is posted. A new update starts a new series."""
-    for agreement in Agreement.objects.filter(stale_q(policy.stale_days, now)).select_related("owner"):
-        owner = agreement.owner
-        if not can_receive(owner) or not owner.notify_stale:
+    policy = ctx.policy
+    for agreement in Agreement.objects.filter(stale_q(policy.stale_days, ctx.now)).only(*AGREEMENT_FIELDS):
+        owner = ctx.recipient(agreement.owner_id)
+        if owner is None or not owner.notify_stale:
             continue
-        since = clock.date_of(agreement.last_progress_at, owner) if agreement.last_progress_at else agreement.signed_on
-        silent = (clock.today(owner) - since).days
+        since = ctx.date_of(agreement.last_progress_at, owner) if agreement.last_progress_at else agreement.signed_on
+        silent = (ctx.today(owner) - since).days
         steps = max(0, (silent - policy.stale_days) // policy.stale_repeat_days)
         threshold = policy.stale_days + steps * policy.stale_repeat_days
         yield make(Kind.STALE, owner, threshold, since, f"a{agreement.pk}", agreement=agreement)
 
 
-def closure_decisions(now: datetime.datetime, managers: list[User], clock: LocalClock,
-                      policy: ReminderPolicy) -> Iterator[Decision]:
+def closure_decisions(ctx: Context) -> Iterator[Decision]:
     """Pending closure for more than `closure_waiting_days`: once per request, to each manager
     who may approve it (not the one who requested it: four eyes). The weekly digest keeps
     listing it after that."""
-    waiting_since = now - datetime.timedelta(days=policy.closure_waiting_days)
+    waiting_since = ctx.now - datetime.timedelta(days=ctx.policy.closure_waiting_days)
     waiting = Agreement.objects.filter(status=Status.PENDING_CLOSURE, status_changed_at__lte=waiting_since)
-    for agreement in waiting:
+    for agreement in waiting.only(*AGREEMENT_FIELDS):
         requested = agreement.status_changed_at
-        for manager in managers:
-            if manager.pk == agreement.closure_requested_by_id:
-                continue
-            subject = f"a{agreement.pk}@{requested:%Y%m%dT%H%M%S}"
-            yield make(Kind.CLOSURE_WAITING, manager, policy.closure_waiting_days, requested.date(), subject,
-                       agreement=agreement)
+        for manager in ctx.managers:
+            if manager.pk != agreement.closure_requested_by_id:
+                yield make(Kind.CLOSURE_WAITING, manager, ctx.policy.closure_waiting_days, requested.date(),
+                           f"a{agreement.pk}@{requested:%Y%m%dT%H%M%S}", agreement=agreement)
 
 
 # --- Weekly digest ----------------------------------------------------------------------------
 
-def digest_decisions(clock: LocalClock, policy: ReminderPolicy) -> Iterator[Decision]:
+def digest_decisions(ctx: Context) -> Iterator[Decision]:
     """Readers with the digest switched on (managers by default), on the digest weekday in
     their zone, from the local hour to midnight: a sweep that misses the hour still sends it
     that day; on the next day it would be old news, so it waits for the next week."""
-    readers = User.objects.filter(is_active=True, notify_digest=True).exclude(email="")
-    for reader in readers:
-        today = clock.today(reader)
-        if today.weekday() == policy.digest_weekday:
-            yield make(Kind.DIGEST, reader, 7, today, "week")
+    for reader in ctx.recipients.values():
+        if reader.notify_digest and ctx.today(reader).weekday() == ctx.policy.digest_weekday:
+            yield make(Kind.DIGEST, reader, 7, ctx.today(reader), "week")
 
 
 # --- Deciding and recording -----------------------------------------------------------------
-
-def managers() -> list[User]:
-    """Members of the Manager group who can receive e-mail (superusers are not copied:
-    the admin account is a technical one)."""
-    return list(User.objects.filter(groups__name=Role.MANAGER, is_active=True).exclude(email="").distinct())
-
 
 def existing_keys(now: datetime.datetime, policy: ReminderPolicy) -> set[str]:
     """Keys that could come up again in this sweep. Only an optimisation: the unique
@@ -228,20 +230,15 @@ def decide(now: datetime.datetime | None = None, policy: ReminderPolicy | None =
     policy = policy or ReminderPolicy.current()
     if not policy.active:
         return []
-    clock = LocalClock(now, policy.local_hour)
-    team = managers()
-    candidates = [
-        *milestone_decisions(planned_milestones(now.date(), policy), team, clock, policy),
-        *stale_decisions(now, clock, policy),
-        *closure_decisions(now, team, clock, policy),
-        *digest_decisions(clock, policy),
-    ]
+    ctx = Context(now, policy)
+    candidates = [*milestone_decisions(ctx), *stale_decisions(ctx), *closure_decisions(ctx), *digest_decisions(ctx)]
     known = existing_keys(now, policy)
-    fresh = [d for d in candidates if d.key not in known]
+    fresh = unique(d for d in candidates if d.key not in known)
     # Nobody gets an empty digest (checked again when it is sent).
     fresh = [d for d in fresh if d.kind != Kind.DIGEST or digest.has_news(d.recipient, now)]
-    decided = [dataclasses.replace(d, due_now=clock.morning_reached(d.recipient)) for d in unique(fresh)]
-    return [d for d in decided if d.due_now] if only_due_now else decided
+    for decision in fresh:
+        decision.due_now = ctx.morning_reached(decision.recipient)
+    return [d for d in fresh if d.due_now] if only_due_now else fresh
 
 
 def unique(decisions: Iterable[Decision]) -> list[Decision]:
@@ -261,7 +258,7 @@ def record(decisions: list[Decision], now: datetime.datetime | None = None, *, e
                      subject_date=d.subject_date, threshold=d.threshold, run_id=run, created_at=now,
                      next_attempt_at=now) for d in decisions]
     with transaction.atomic():
-        Reminder.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        Reminder.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         created = list(Reminder.objects.filter(run_id=run).values_list("pk", "recipient_id", "kind"))
         groups = group_ids(created)
         if enqueue and groups:

@@ -23,7 +23,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from agreements import workflow
 from agreements.models import Reminder, ReminderPolicy
 from tests.conftest import skip_or_fail
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory

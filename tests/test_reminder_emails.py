@@ -44,7 +44,8 @@ def parts(message) -> tuple[str, str]:
 def test_a_due_soon_email_says_what_and_where_in_text_and_html(owner, move_to):
     agreement = move_to(AgreementFactory(owner=owner, reference="CAJ-2025-017", title="Solar plant in Navoi"),
                         "in_progress")
-    MilestoneFactory(agreement=agreement, owner=owner, title="Feasibility study delivered", due_on=datetime.date(2026, 6, 15))
+    MilestoneFactory(agreement=agreement, owner=owner, title="Feasibility study delivered",
+                     due_on=datetime.date(2026, 6, 15))
     [message] = send_all()
     text, html = parts(message)
     assert message.subject == "Milestone due in 7 days: Feasibility study delivered (CAJ-2025-017)"

@@ -135,8 +135,8 @@ def test_daylight_saving_changes_neither_skip_nor_double_a_reminder(zone, change
     owner = UserFactory(username="dst", role="Officer", time_zone=zone, notify_stale=False)
     agreement = working(owner, signed_on=change_day - datetime.timedelta(days=60))
     # Their 1-day reminders are due the day before the change and on the day itself.
-    due = {change_day - datetime.timedelta(days=1): MilestoneFactory(agreement=agreement, owner=owner, due_on=change_day),
-           change_day: MilestoneFactory(agreement=agreement, owner=owner, due_on=change_day + datetime.timedelta(days=1))}
+    due = {day - datetime.timedelta(days=1): MilestoneFactory(agreement=agreement, owner=owner, due_on=day)
+           for day in (change_day, change_day + datetime.timedelta(days=1))}
     ticks = [at((change_day - datetime.timedelta(days=1)).isoformat()) + datetime.timedelta(minutes=30 * n)
              for n in range(3 * 48)]
     created = [row for tick in ticks for row in sweep(tick, django_capture_on_commit_callbacks)]

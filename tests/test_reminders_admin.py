@@ -10,7 +10,7 @@ from django.core import mail
 
 from agreements import reminders
 from agreements.models import Reminder, ReminderPolicy
-from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
+from tests.factories import AgreementFactory, MilestoneFactory
 
 NOW = datetime.datetime(2026, 6, 13, 1, 0, tzinfo=datetime.timezone.utc)
 
@@ -28,7 +28,7 @@ def log(db, officer, other_officer, move_to):
         reminders.sweep(NOW, enqueue=False)
     rows = Reminder.objects.filter(kind__in=["due_soon", "overdue"]).order_by("pk")
     rows.filter(recipient=officer, kind="due_soon").update(state="sent", sent_at=NOW)
-    rows.filter(recipient=other_officer, kind="due_soon").update(state="failed", last_error="SMTPRecipientsRefused: 550")
+    rows.filter(recipient=other_officer, kind="due_soon").update(state="failed", last_error="550 Mailbox unavailable")
     return rows
 
 

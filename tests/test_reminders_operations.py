@@ -34,7 +34,8 @@ def due(db, move_to):
     for name, zone in (("tokyo", "Asia/Tokyo"), ("tashkent", "Asia/Tashkent")):
         people[name] = UserFactory(username=name, role="Officer", time_zone=zone, notify_stale=False)
         agreement = move_to(AgreementFactory(owner=people[name], reference=f"CAJ-{name}"), "in_progress")
-        MilestoneFactory(agreement=agreement, owner=people[name], title=f"Survey {name}", due_on=datetime.date(2026, 6, 20))
+        MilestoneFactory(agreement=agreement, owner=people[name], title=f"Survey {name}",
+                         due_on=datetime.date(2026, 6, 20))
     return people
 
 
