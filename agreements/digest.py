@@ -71,11 +71,16 @@ def short(name: str, count: int) -> str:
     return forms[name] % {"n": count}
 
 
-def local_today(reader: User, now: datetime.datetime) -> datetime.date:
+def zone_of(user: User) -> zoneinfo.ZoneInfo:
+    """The user's time zone (the site's default if theirs is unknown to this machine)."""
     try:
-        return now.astimezone(zoneinfo.ZoneInfo(reader.time_zone or settings.TIME_ZONE)).date()
+        return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return now.date()
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_today(reader: User, now: datetime.datetime) -> datetime.date:
+    return now.astimezone(zone_of(reader)).date()
 
 
 def list_link(**params) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from agreements import digest
+from agreements.digest import zone_of
 from agreements.models import Agreement, Milestone, Reminder, ReminderKind, User
 
 Kind = ReminderKind
@@ -42,13 +42,6 @@ class Item:
 
 def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
-
-
-def zone_of(user: User) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def item_for(reminder: Reminder, today: datetime.date, now: datetime.datetime) -> Item:

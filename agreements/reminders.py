@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agreements import digest
+from agreements.digest import zone_of
 from agreements.filters import stale_q
 from agreements.models import (
     OPEN_STATUSES, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, Status, User,
@@ -78,23 +78,17 @@ class Context:
     def recipient(self, user_id: int | None) -> User | None:
         return self.recipients.get(user_id)
 
-    def zone(self, user: User) -> zoneinfo.ZoneInfo:
-        try:
-            return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
     def local(self, user: User) -> datetime.datetime:
         name = user.time_zone or settings.TIME_ZONE
         if name not in self._local:
-            self._local[name] = self.now.astimezone(self.zone(user))
+            self._local[name] = self.now.astimezone(zone_of(user))
         return self._local[name]
 
     def today(self, user: User) -> datetime.date:
         return self.local(user).date()
 
     def date_of(self, moment: datetime.datetime, user: User) -> datetime.date:
-        return moment.astimezone(self.zone(user)).date()
+        return moment.astimezone(zone_of(user)).date()
 
     def morning_reached(self, user: User) -> bool:
         return self.local(user).hour >= self.policy.local_hour

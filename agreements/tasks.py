@@ -6,8 +6,14 @@ only wakes a worker, so a lost or duplicated message changes nothing (see delive
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from agreements import delivery, reminders
+
+# A send that hangs (beyond what EMAIL_TIMEOUT bounds, e.g. a DNS lookup) is killed before
+# its claim expires, so the dispatcher never hands its rows to a second worker while the
+# first could still be sending them.
+SEND_TIME_LIMIT = max(1, int(settings.REMINDER_CLAIM_SECONDS * 0.8))
 
 
 @shared_task(ignore_result=True)
@@ -16,7 +22,7 @@ def sweep_reminders() -> int:
     return reminders.sweep().created
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=None)
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=None, time_limit=SEND_TIME_LIMIT)
 def send_reminder_group(self, reminder_ids: list[int]) -> int:
     """One e-mail for these rows. The attempt limit lives on the rows (REMINDER_MAX_ATTEMPTS),
     so it holds however many messages point at them."""

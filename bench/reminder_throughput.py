@@ -52,6 +52,14 @@ class Sink:
         return "250 OK"
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def seed(count: int, tag: str) -> list[int]:
     """`count` officers, each with an agreement, a milestone due in 7 days and a queued reminder."""
     pillar = Pillar.objects.first()
@@ -92,7 +100,6 @@ def main() -> None:
     from aiosmtpd.controller import Controller
 
     from agreements import tasks
-    from tests.conftest import free_port
     from tracker.celery import app
 
     sink, port, tag, prefix = Sink(), free_port(), f"bench{uuid.uuid4().hex[:6]}-", f"bench-{uuid.uuid4().hex[:8]}:"
