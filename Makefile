@@ -33,9 +33,11 @@ browser:
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# Web server, Celery worker and Celery beat together (tracker/supervisor.py), on the embedded
+# broker unless CELERY_BROKER_URL is set; Ctrl-C stops all three.
 run: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python -m tracker.supervisor --host $(HOST) --port $(PORT)
 
 test: install-dev browser
 	$(BIN)/python -m pytest

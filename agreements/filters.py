@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements.models import (
-    Agreement, FocusArea, Health, Milestone, Party, Pillar, ProgressUpdate, Status, TransitionLog, User,
+    Agreement, FocusArea, Health, Milestone, Party, Pillar, ProgressUpdate, ReminderPolicy, Status, TransitionLog,
+    User,
 )
 
-STALE_DAYS = 30  # default; the reminder policy may hold an edited value
+STALE_DAYS = ReminderPolicy._meta.get_field("stale_days").default  # until a policy is saved in the admin
 OWNER_SILENT_DAYS = 60
 STALE_STATUSES = (Status.SIGNED, Status.IN_PROGRESS)
 
@@ -48,10 +49,16 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def stale_q(days: int = STALE_DAYS, now: datetime.datetime | None = None) -> Q:
-    """Signed or in progress and no progress update for `days` days."""
+def stale_q(days: int | None = None, now: datetime.datetime | None = None) -> Q:
+    """Signed or in progress and no progress update for `days` days — by default the reminder
+    policy's stale threshold (STALE_DAYS while no policy is saved), so the list, the reports
+    and the stale reminders agree. Never updated counts from the signature date: a document
+    signed last week is not yet "a month without news"."""
+    if days is None:
+        days = ReminderPolicy.current().stale_days
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
-    return Q(status__in=STALE_STATUSES) & (Q(last_progress_at__isnull=True) | Q(last_progress_at__lt=cutoff))
+    never_updated = Q(last_progress_at__isnull=True) & Q(signed_on__lte=cutoff.date())
+    return Q(status__in=STALE_STATUSES) & (never_updated | Q(last_progress_at__lt=cutoff))
 
 
 class FlagCheckbox(forms.CheckboxInput):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements import milestone_views, report_views, views
+from agreements import milestone_views, preferences, report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,4 +22,5 @@ urlpatterns = [
     path("agreements/<str:reference>/milestones/<int:pk>/waive/", milestone_views.waive_milestone,
          name="milestone-waive"),
     path("reports/", report_views.dashboard, name="reports"),
+    path("preferences/", preferences.preferences, name="preferences"),
 ]

@@ -193,3 +193,99 @@ def private_media(settings, tmp_path):
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+# --- Reminders (issue 4): a real SMTP server and Celery in eager mode -----------------------
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) on a free local port, keeping the messages it accepted.
+
+    `refuse` holds addresses answered 550 (permanent), `busy` makes DATA answer 451
+    (temporary), `delay` holds each message before accepting it. A message whose client
+    vanishes during that delay is never accepted (aiosmtpd cancels the handler), like a real
+    mail server that never said 250."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list = []
+        self.refuse: set[str] = set()
+        self.busy = False
+        self.delay = 0.0
+        self.receiving = threading.Event()
+        self._lock = threading.Lock()
+        self.controller = None
+        self.port = free_port()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+        import email.policy
+
+        self.receiving.set()
+        if self.busy:
+            return "451 4.3.0 Try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 2.0.0 Accepted"
+
+    def start(self) -> "Inbox":
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def snapshot(self) -> list:
+        with self._lock:
+            return list(self.messages)
+
+    def to(self, address: str) -> list:
+        return [m for m in self.snapshot() if m["To"] == address]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox().start()
+    yield inbox
+    inbox.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    """Django sends through the real SMTP server above (not the test outbox)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp_server.port, 5
+    return smtp_server
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run in the calling process, at once (units; the integration tests use a real worker)."""
+    from tracker.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

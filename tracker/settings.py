@@ -264,3 +264,75 @@ LOGGING = {
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", 10) * 1024 * 1024
 IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_MB", 100) * 1024 * 1024
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 20000)
+
+# --- Celery and reminders (issue 4; see README "Reminders") ----------------------------
+from celery.schedules import crontab  # noqa: E402  (kept with the block it belongs to)
+
+# Broker: Redis in production (CELERY_BROKER_URL=redis://host:6379/0). Without it, the
+# embedded broker: kombu's filesystem transport in $TRACKER_VAR_DIR/broker, so `make run`
+# needs no server (why this one: tracker/celery.py). Results are never stored: the
+# Reminder table is the source of truth and Celery messages only wake the sender.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or "filesystem://localhost/"
+EMBEDDED_BROKER_DIR = VAR_DIR / "broker"
+# Redis re-delivers a task that has been reserved (ETA/countdown included) but not
+# acknowledged for longer than this: every retry countdown must stay well below it.
+CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 3600)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(EMBEDDED_BROKER_DIR / "queue"),
+        "data_folder_out": str(EMBEDDED_BROKER_DIR / "queue"),
+        "processed_folder": str(EMBEDDED_BROKER_DIR / "processed"),
+        "control_folder": str(EMBEDDED_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+        # Several apps (or test runs) can share one Redis database under distinct prefixes.
+        "global_keyprefix": os.environ.get("CELERY_REDIS_KEY_PREFIX", ""),
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "tracker")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Acknowledge after the task ran, one message reserved at a time: a worker that dies leaves
+# its message to the broker instead of taking it along.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A static schedule: the sweep reads the editable ReminderPolicy each time. Every 15 minutes
+# so that 09:00 local comes round on time in zones with half- and quarter-hour offsets.
+# `expires` drops sweeps that piled up while no worker was running (the next one covers them).
+CELERY_BEAT_SCHEDULE = {
+    "reminder-sweep": {
+        "task": "agreements.tasks.sweep_reminders",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "reminder-dispatch": {
+        "task": "agreements.tasks.dispatch_reminders",
+        "schedule": float(envint("REMINDER_DISPATCH_SECONDS", 60)),
+        "options": {"expires": 55},
+    },
+}
+
+# Sending (agreements.delivery). A claim longer than the slowest SMTP exchange (each step
+# bounded by EMAIL_TIMEOUT); retries back off exponentially with jitter up to a cap.
+REMINDER_CLAIM_SECONDS = envint("REMINDER_CLAIM_SECONDS", 600)
+REMINDER_REDISPATCH_SECONDS = envint("REMINDER_REDISPATCH_SECONDS", 300)
+REMINDER_RETRY_BASE_SECONDS = envint("REMINDER_RETRY_BASE_SECONDS", 30)
+REMINDER_RETRY_MAX_SECONDS = envint("REMINDER_RETRY_MAX_SECONDS", 600)
+REMINDER_MAX_ATTEMPTS = envint("REMINDER_MAX_ATTEMPTS", 12)
+if REMINDER_RETRY_MAX_SECONDS * 2 > CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "REMINDER_RETRY_MAX_SECONDS must stay below half of CELERY_VISIBILITY_TIMEOUT: Redis re-delivers "
+        "a task whose countdown outlasts the visibility timeout, and it would run twice."
+    )
+if REMINDER_CLAIM_SECONDS < 3 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("REMINDER_CLAIM_SECONDS must cover a slow SMTP exchange: at least 3 × EMAIL_TIMEOUT.")
