@@ -361,6 +361,7 @@ from django.shortcuts import redirect  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from agreements import exports, import_staging  # noqa: E402
+from agreements.forms import submitted  # noqa: E402
 from agreements.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS  # noqa: E402
 from agreements.filters import AgreementFilter  # noqa: E402
 from agreements.imports import import_agreements  # noqa: E402
@@ -432,7 +433,7 @@ class AgreementImportExportAdmin(AgreementAdmin):
         """Upload → dry run → preview with a confirm button (the bytes wait in import_staging)."""
         if not policy.can_edit_record(request.user):
             raise PermissionDenied
-        form = ImportForm(request.POST or None, request.FILES or None)
+        form = ImportForm(submitted(request), request.FILES or None)
         if request.method != "POST" or not form.is_valid():
             return self._import_page(request, form)
         options = {key: form.cleaned_data[key] for key in ("create_organizations", "encoding")}
@@ -452,7 +453,7 @@ class AgreementImportExportAdmin(AgreementAdmin):
     def import_confirm_view(self, request):
         if not policy.can_edit_record(request.user):
             raise PermissionDenied
-        form = ConfirmImportForm(request.POST or None)
+        form = ConfirmImportForm(submitted(request))
         uploads = import_staging.load(request.user, form.data.get("token", "")) if form.is_valid() else None
         if request.method != "POST" or uploads is None:
             self.message_user(request, gettext("That upload is no longer waiting; choose the file again."),

@@ -140,3 +140,9 @@ def _countries_in_use(form: forms.Form) -> list[tuple[str, str]]:
 
 def milestone_initial(milestone: Milestone, version: int) -> dict:
     return {"title": milestone.title, "due_on": milestone.due_on, "owner": milestone.owner_id or "", "version": version}
+
+
+def submitted(request):
+    """The form data of a POST — even an empty one — else None. `request.POST or None` would
+    take an empty submission for a first visit and answer 200 instead of showing the errors."""
+    return request.POST if request.method == "POST" else None

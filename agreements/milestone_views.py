@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from agreements import milestones, policy
 from agreements.agreement_page import load_agreement, render_agreement_page
 from agreements.editing import StaleEdit
-from agreements.forms import MilestoneDoneForm, MilestoneForm, MilestoneWaiveForm, milestone_initial
+from agreements.forms import MilestoneDoneForm, MilestoneForm, MilestoneWaiveForm, milestone_initial, submitted
 from agreements.models import Agreement, Milestone
 from agreements.views import conflict, require
 
@@ -58,7 +58,7 @@ def edit_milestone(request: HttpRequest, reference: str, pk: int) -> HttpRespons
     milestone = _milestone(agreement, pk)
     _may_change(request, agreement)
     people = milestones.owner_choices(agreement) + ([milestone.owner] if milestone.owner else [])
-    form = MilestoneForm(request.POST or None, people=people, initial=milestone_initial(milestone, agreement.version))
+    form = MilestoneForm(submitted(request), people=people, initial=milestone_initial(milestone, agreement.version))
     status = 400 if form.is_bound else 200
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from agreements.forms import submitted
 from agreements.models import User
 
 
@@ -26,9 +27,9 @@ class PreferencesForm(forms.ModelForm):
 
 
 def preferences(request):
-    form = PreferencesForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
+    form = PreferencesForm(submitted(request), instance=request.user)
+    if form.is_bound and form.is_valid():
         form.save()
         messages.success(request, _("Your preferences are saved."))
         return redirect("preferences")
-    return render(request, "agreements/preferences.html", {"form": form})
+    return render(request, "agreements/preferences.html", {"form": form}, status=400 if form.is_bound else 200)

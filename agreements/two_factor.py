@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from agreements.forms import submitted
 from agreements.security import client_ip, log
 
 
@@ -43,7 +44,7 @@ def verify(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return redirect(f"/accounts/2fa/setup/?next={_next_url(request)}")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(submitted(request))
     if form.is_valid():
         if not device.verify_is_allowed()[0]:
             form.add_error("token", _("Too many wrong codes in a row. Wait a little, then try the current code."))
@@ -62,7 +63,7 @@ def setup(request):
         return redirect("two-factor-verify")
     device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "Authenticator app"})
-    form = TokenForm(request.POST or None)
+    form = TokenForm(submitted(request))
     if form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
             device.confirmed = True

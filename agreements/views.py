@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from agreements import assignment, documents, exports, policy, progress, workflow, workspace
 from agreements.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
-from agreements.forms import DocumentForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form
+from agreements.forms import DocumentForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form, submitted
 from agreements.list_links import active_filters, sort_columns
 from agreements.models import Agreement, Status
 from agreements.agreement_page import load_agreement, render_agreement_page
@@ -187,7 +187,7 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
     require(policy.can_reassign(request.user, agreement), _("Only a manager may reassign an agreement."))
     initial = {"owner": agreement.owner_id, "team": [m.pk for m in agreement.team.all()], "version": agreement.version}
-    form = ReassignForm(request.POST or None, initial=initial)
+    form = ReassignForm(submitted(request), initial=initial)
     status = 200
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

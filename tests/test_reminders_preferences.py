@@ -27,7 +27,7 @@ def test_a_user_opts_in_to_the_weekly_digest(signed_in, officer):
 
 def test_an_unknown_time_zone_is_refused(signed_in, officer):
     response = signed_in.post("/preferences/", {"time_zone": "Mars/Olympus", "notify_stale": "on"})
-    assert response.status_code == 200
+    assert response.status_code == 400  # the form again, with the problem next to the field
     assert "Select a valid choice" in response.content.decode()
     assert User.objects.get(pk=officer.pk).time_zone == "UTC"
 

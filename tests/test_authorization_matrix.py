@@ -1,0 +1,204 @@
+"""Every URL of the app × every role × own / team / other / restricted object → expected status.
+
+The URL list comes from the URLconf itself: `test_every_url_is_in_the_matrix` fails when a
+new page is added without saying here who may open it. Expectations are written as the rules
+of DESIGN.md (who sees, who works on, who maintains records, who reads reports), not as
+recorded answers:
+
+- not signed in → 302 to the sign-in page (except the public pages);
+- an agreement the user may not see → 404, on the page and on everything under it;
+- visible but not theirs to change → 403;
+- allowed → 200 for a page, 400 for an action posted empty (the form is checked only after the
+  permission, so 400 proves the door was open without changing anything).
+
+Objects: `internal` and `restricted` agreements, both in progress, owned by `officer` with
+`teammate` on the team. From `other_officer`'s seat the internal one is "someone else's".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from agreements.models import Document
+from tests.factories import MilestoneFactory, UserFactory
+
+ROLES = ["anonymous", "officer", "teammate", "other_officer", "manager", "viewer", "data_entry", "superuser"]
+OBJECTS = ["internal", "restricted"]
+MEMBERS = {"officer", "teammate"}
+MANAGERS = {"manager", "superuser"}
+
+
+def sees(role: str, obj: str) -> bool:
+    return role != "anonymous" and (obj == "internal" or role in MEMBERS | MANAGERS)
+
+
+def works_on(role: str, obj: str) -> bool:
+    return role in MEMBERS | MANAGERS
+
+
+def keeps_records(role: str, obj: str) -> bool:
+    return role in MANAGERS or (role == "data_entry" and sees(role, obj))
+
+
+def reads_reports(role: str, obj: str) -> bool:
+    return role in MANAGERS | {"viewer"}
+
+
+def page(allowed: Callable[[str, str], bool] = lambda r, o: True, ok: int = 200):
+    """A page about an object: 404 unless visible, then `ok` if allowed else 403."""
+    def expect(role: str, obj: str) -> int:
+        if role == "anonymous":
+            return 302
+        if not sees(role, obj):
+            return 404
+        return ok if allowed(role, obj) else 403
+    return expect
+
+
+def signed_in(allowed: Callable[[str, str], bool] = lambda r, o: True, ok: int = 200, anonymous: int = 302):
+    """A page not about one object."""
+    def expect(role: str, obj: str) -> int:
+        if role == "anonymous":
+            return anonymous
+        return ok if allowed(role, obj) else 403
+    return expect
+
+
+@dataclass
+class Case:
+    method: str
+    expect: Callable[[str, str], int]
+    kwargs: Callable[[dict], dict] = lambda objs: {}
+    data: dict | None = None
+
+
+REF = lambda o: {"reference": o["agreement"].reference}  # noqa: E731
+MILESTONE = lambda o: {"reference": o["agreement"].reference, "pk": o["milestone"].pk}  # noqa: E731
+DOCUMENT = lambda o: {"reference": o["agreement"].reference, "pk": o["document"].pk}  # noqa: E731
+
+MATRIX: dict[str, list[Case]] = {
+    "home": [Case("get", signed_in())],
+    "agreement-list": [Case("get", signed_in())],
+    "agreement-export-csv": [Case("get", signed_in())],
+    "agreement-export-xlsx": [Case("get", signed_in())],
+    "milestone-export-csv": [Case("get", signed_in())],
+    "reports": [Case("get", signed_in(reads_reports))],
+    "session": [Case("get", signed_in())],
+    "preferences": [Case("get", signed_in()), Case("post", signed_in(ok=400))],
+    "healthz": [Case("get", lambda role, obj: 200)],
+    "login": [Case("get", lambda role, obj: 200 if role == "anonymous" else 302)],
+    "logout": [Case("post", lambda role, obj: 302)],
+    "password_change": [Case("get", signed_in())],
+    "password_change_done": [Case("get", signed_in())],
+    # With 2FA off (the test default) nobody must verify; the pages still answer signed-in users.
+    "two-factor-verify": [Case("get", signed_in(ok=302))],
+    "two-factor-setup": [Case("get", signed_in())],
+    "agreement-detail": [Case("get", page(), REF)],
+    "document-download": [Case("get", page(), DOCUMENT)],
+    "agreement-progress": [Case("post", page(works_on, ok=400), REF)],
+    "agreement-transition": [
+        Case("post", page(works_on, ok=400), lambda o: {**REF(o), "to": "on_hold"}),
+        Case("post", page(lambda r, o: r in MANAGERS, ok=400), lambda o: {**REF(o), "to": "terminated"}),
+    ],
+    "document-upload": [Case("post", page(lambda r, o: works_on(r, o) or keeps_records(r, o), ok=400), REF)],
+    "agreement-reassign": [Case("get", page(lambda r, o: r in MANAGERS), REF),
+                           Case("post", page(lambda r, o: r in MANAGERS, ok=400), REF)],
+    "milestone-add": [Case("post", page(works_on, ok=400), REF)],
+    "milestone-edit": [Case("get", page(works_on), MILESTONE), Case("post", page(works_on, ok=400), MILESTONE)],
+    "milestone-done": [Case("post", page(works_on, ok=400), MILESTONE)],
+    "milestone-waive": [Case("post", page(works_on, ok=400), MILESTONE)],
+}
+
+
+def app_url_names() -> set[str]:
+    """Every named URL outside the admin (which has its own test below)."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue
+                walk(pattern.url_patterns, pattern.namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    assert app_url_names() == set(MATRIX), "add the new URL to MATRIX with who may open it"
+
+
+@pytest.fixture
+def cast(officer, teammate, other_officer, manager, viewer, data_entry, superuser):
+    return {"anonymous": None, "officer": officer, "teammate": teammate, "other_officer": other_officer,
+            "manager": manager, "viewer": viewer, "data_entry": data_entry, "superuser": superuser}
+
+
+@pytest.fixture
+def objects(agreement, restricted, move_to, private_media):
+    out = {}
+    for name, obj in (("internal", agreement), ("restricted", restricted)):
+        move_to(obj, "in_progress")
+        document = Document(agreement=obj, title="Signed text", original_name="signed.pdf",
+                            content_type="application/pdf", size=4)
+        document.file.save(document.stored_token, __import__("io").BytesIO(b"%PDF"), save=False)
+        document.save()
+        out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document}
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_matrix(client, cast, objects, name):
+    from django.urls import reverse
+
+    checked, wrong = 0, []
+    for case in MATRIX[name]:
+        for obj in OBJECTS:
+            url = reverse(name, kwargs=case.kwargs(objects[obj]))
+            for role in ROLES:
+                client.logout()
+                if cast[role] is not None:
+                    client.force_login(cast[role])
+                response = getattr(client, case.method)(url, case.data or {})
+                expected = case.expect(role, obj)
+                checked += 1
+                if response.status_code != expected:
+                    wrong.append(f"{case.method.upper()} {url} as {role} ({obj}): {response.status_code}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
+    print(f"{name}: {checked} cases")
+
+
+def test_a_milestone_or_document_of_another_agreement_is_404(client, cast, objects):
+    """Guessed ids: a visible agreement's URL with another agreement's child id."""
+    client.force_login(cast["manager"])
+    internal, restricted = objects["internal"], objects["restricted"]
+    ref = internal["agreement"].reference
+    assert client.get(f"/agreements/{ref}/milestones/{restricted['milestone'].pk}/edit/").status_code == 404
+    assert client.get(f"/agreements/{ref}/documents/{restricted['document'].pk}/").status_code == 404
+    assert client.get(f"/agreements/{ref}/documents/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("role,expected", [
+    ("anonymous", 302), ("officer", 302), ("viewer", 302), ("other_officer", 302),
+    ("data_entry", 200), ("manager", 200), ("superuser", 200),
+])
+def test_admin_is_for_staff_only(client, cast, role, expected):
+    if cast[role] is not None:
+        client.force_login(cast[role])
+    response = client.get("/admin/")
+    assert response.status_code == expected
+    if expected == 302:
+        assert response.url.startswith("/admin/login/")
+
+
+def test_staff_flag_without_a_role_opens_no_data(client, db, agreement):
+    """A staff account without a group sees the admin frame but no agreement."""
+    bare = UserFactory(username="bare_staff", is_staff=True)
+    client.force_login(bare)
+    assert client.get("/admin/agreements/agreement/").status_code == 403
