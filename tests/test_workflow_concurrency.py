@@ -13,21 +13,23 @@ from tests.factories import AgreementFactory, UserFactory
 pytestmark = pytest.mark.postgres
 
 
-def race(agreement, to, users, comment=""):
-    barrier = threading.Barrier(len(users))
-    outcomes = []
+def race(agreement, attempts):
+    """Start every (user, to) attempt at the same moment, each on its own connection;
+    return {(username, to): "won" or the refusal message}."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes = {}
 
-    def act(user):
+    def act(user, to):
         try:
             barrier.wait()
-            workflow.transition(agreement.__class__.objects.get(pk=agreement.pk), to, by=user, comment=comment)
-            outcomes.append("won")
+            workflow.transition(agreement.__class__.objects.get(pk=agreement.pk), to, by=user, comment="reason")
+            outcomes[(user.username, to)] = "won"
         except workflow.TransitionError as error:
-            outcomes.append(error.messages[0])
+            outcomes[(user.username, to)] = error.messages[0]
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=act, args=(u,)) for u in users]
+    threads = [threading.Thread(target=act, args=attempt) for attempt in attempts]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -35,46 +37,28 @@ def race(agreement, to, users, comment=""):
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_managers_approving_at_once_one_wins(require_postgres, move_to):
+@pytest.fixture
+def pending_closure(move_to):
     agreement = AgreementFactory()
-    requester = UserFactory(username="requester", role="Manager")
     move_to(agreement, Status.IN_PROGRESS)
-    workflow.transition(agreement, Status.PENDING_CLOSURE, by=requester)
+    workflow.transition(agreement, Status.PENDING_CLOSURE, by=UserFactory(username="requester", role="Manager"))
+    return agreement
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_approving_at_once_one_wins(require_postgres, pending_closure):
     approvers = [UserFactory(username=f"approver{i}", role="Manager") for i in range(4)]
-    outcomes = race(agreement, Status.COMPLETED, approvers)
+    outcomes = list(race(pending_closure, [(user, Status.COMPLETED) for user in approvers]).values())
     assert outcomes.count("won") == 1
     assert sorted(set(outcomes) - {"won"}) == ["This agreement is already completed."]
-    assert TransitionLog.objects.filter(agreement=agreement, to_status=Status.COMPLETED).count() == 1
+    assert TransitionLog.objects.filter(agreement=pending_closure, to_status=Status.COMPLETED).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_approve_and_terminate_at_once_leave_one_consistent_outcome(require_postgres, move_to):
-    agreement = AgreementFactory()
-    requester = UserFactory(username="requester", role="Manager")
-    move_to(agreement, Status.IN_PROGRESS)
-    workflow.transition(agreement, Status.PENDING_CLOSURE, by=requester)
+def test_approve_and_terminate_at_once_leave_one_consistent_outcome(require_postgres, pending_closure):
     a, b = UserFactory(username="m_a", role="Manager"), UserFactory(username="m_b", role="Manager")
-    barrier = threading.Barrier(2)
-    results = {}
-
-    def act(user, to):
-        barrier.wait()
-        try:
-            workflow.transition(agreement.__class__.objects.get(pk=agreement.pk), to, by=user, comment="reason")
-            results[to] = "won"
-        except workflow.TransitionError as error:
-            results[to] = error.messages[0]
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=act, args=(a, Status.COMPLETED)),
-               threading.Thread(target=act, args=(b, Status.TERMINATED))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    agreement.refresh_from_db()
-    assert list(results.values()).count("won") == 1
-    assert agreement.status in (Status.COMPLETED, Status.TERMINATED)
-    assert TransitionLog.objects.filter(agreement=agreement).latest("at", "id").to_status == agreement.status
+    outcomes = race(pending_closure, [(a, Status.COMPLETED), (b, Status.TERMINATED)])
+    pending_closure.refresh_from_db()
+    assert list(outcomes.values()).count("won") == 1
+    assert pending_closure.status in (Status.COMPLETED, Status.TERMINATED)
+    assert TransitionLog.objects.filter(agreement=pending_closure).latest("at", "id").to_status == pending_closure.status
