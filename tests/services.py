@@ -93,6 +93,10 @@ class Worker:
         """Has this worker logged the end (success or failure) of task `task_id`?"""
         return any(f"[{task_id}]" in line and (" succeeded " in line or " raised " in line) for line in self.log)
 
+    def connections(self) -> int:
+        """How many times this worker has connected to the broker (reconnections included)."""
+        return sum(1 for line in self.log if "Connected to " in line)
+
     def kill(self) -> None:
         """SIGKILL the whole group (main process and pool children): no cleanup at all."""
         kill_group(self.process)
@@ -125,13 +129,17 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
-    def supervise(self) -> int:
-        """What systemd's `Restart=always` does for a deployment (README, "Deploying"): start a
-        worker again if the last one exited. Returns how many it started (0 or 1)."""
-        if self.workers and self.workers[-1].process.poll() is not None:
-            self.start_worker()
-            return 1
-        return 0
+    def supervise_after_outage(self, timeout: float = 30) -> int:
+        """What systemd's `Restart=always` does for a deployment (README, "Deploying"), once the
+        broker is back: wait until the last worker has either reconnected or exited, and start
+        it again if it exited. Returns how many workers it started (0 or 1)."""
+        worker = self.workers[-1]
+        wait_until(lambda: worker.process.poll() is not None or worker.connections() >= 2, timeout,
+                   "the worker to reconnect or exit")
+        if worker.process.poll() is None:
+            return 0
+        self.start_worker()
+        return 1
 
     def publish(self, task) -> str:
         """Send `task` to the workers (what beat does on schedule); returns the task id."""

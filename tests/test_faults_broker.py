@@ -29,16 +29,16 @@ SENT, QUEUED, FAILED = Reminder.State.SENT, Reminder.State.QUEUED, Reminder.Stat
 
 
 @pytest.fixture
-def redis_server():
+def redis_server(transactional_db):
+    if connection.vendor != "postgresql":
+        skip_or_fail("the worker and web processes must share the test database: set DATABASE_URL=postgres://...")
     server = RedisServer().start()
     yield server
     server.kill()
 
 
 @pytest.fixture
-def cluster(transactional_db, smtp_server, redis_server):
-    if connection.vendor != "postgresql":
-        skip_or_fail("the worker and web processes must share the test database: set DATABASE_URL=postgres://...")
+def cluster(smtp_server, redis_server):
     cluster = Cluster(smtp_server.port, redis_server.url)
     yield cluster
     cluster.close()
@@ -124,7 +124,7 @@ def test_pages_health_and_reminders_survive_a_redis_restart(cluster, web, redis_
     status_after, up = wait_until(lambda: broker_is(web, down=False), what="/healthz to see the broker back")
     # A worker that lost Redis while it held a message exits (kombu 5.7 fails to put it back over
     # the dead connection); its supervisor starts it again. One that did not, reconnects by itself.
-    restarts = cluster.supervise()
+    restarts = cluster.supervise_after_outage()
     dispatch_until(cluster, all_sent(6), timeout=60)  # the dispatcher re-sends what Redis lost
     recovered = time.monotonic() - killed - outage
     settle_down(cluster)
