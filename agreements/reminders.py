@@ -23,7 +23,6 @@ import datetime
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Iterable, Iterator
 
 from django.conf import settings
@@ -259,7 +258,12 @@ def record(decisions: list[Decision], now: datetime.datetime | None = None, *, e
             from agreements import tasks
 
             # robust: if the broker is down, the rows stay queued and the dispatcher sends them later.
-            transaction.on_commit(partial(tasks.enqueue_groups, groups), robust=True)
+            # A function, not a functools.partial: Django names the callback in the error it logs
+            # (func.__qualname__), and a partial has no name — the log line itself would raise.
+            def enqueue() -> None:
+                tasks.enqueue_groups(groups)
+
+            transaction.on_commit(enqueue, robust=True)
     return SweepResult(decided=len(decisions), created=len(created), groups=groups)
 
 

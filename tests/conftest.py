@@ -202,7 +202,8 @@ class Inbox:
     `refuse` holds addresses answered 550 (permanent), `busy` makes DATA answer 451
     (temporary), `delay` holds each message before accepting it. A message whose client
     vanishes during that delay is never accepted (aiosmtpd cancels the handler), like a real
-    mail server that never said 250."""
+    mail server that never said 250. `hold_quit` holds the answer to QUIT, i.e. after the
+    message was accepted (`quitting` is set when a QUIT arrives)."""
 
     def __init__(self) -> None:
         import threading
@@ -212,6 +213,8 @@ class Inbox:
         self.busy = False
         self.delay = 0.0
         self.receiving = threading.Event()
+        self.hold_quit = 0.0
+        self.quitting = threading.Event()
         self._lock = threading.Lock()
         self.controller = None
         self.port = free_port()
@@ -236,6 +239,14 @@ class Inbox:
         with self._lock:
             self.messages.append(message)
         return "250 2.0.0 Accepted"
+
+    async def handle_QUIT(self, server, session, envelope):
+        import asyncio
+
+        self.quitting.set()
+        if self.hold_quit:
+            await asyncio.sleep(self.hold_quit)
+        return "221 Bye"
 
     def start(self) -> "Inbox":
         from aiosmtpd.controller import Controller

@@ -94,6 +94,25 @@ def test_a_broker_that_is_down_is_reported_without_failing_the_web_probe(client,
     assert response.json()["broker"].startswith("down: ")
 
 
+def test_a_sweep_with_the_broker_down_records_its_reminders_and_leaves_them_to_the_dispatcher(
+        due, monkeypatch, django_capture_on_commit_callbacks, caplog):
+    """Handing the e-mails to a worker happens after commit and may fail (Redis down): the sweep
+    must neither fail nor lose them — the rows stay queued and the dispatcher sends them later."""
+    from kombu.exceptions import OperationalError
+
+    from agreements import reminders, tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_reminder_group, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = reminders.sweep(NOW)
+    assert result.created == 1
+    assert Reminder.objects.get().state == Reminder.State.QUEUED
+    assert "Connection refused" in caplog.text
+
+
 # --- Settings guards -------------------------------------------------------------------------------
 
 def settings_probe(**env) -> subprocess.CompletedProcess:
