@@ -1,7 +1,7 @@
 """The cast every test can use, and helpers to build agreements in a given state."""
 from __future__ import annotations
 
-import importlib
+import functools
 import os
 import shutil
 
@@ -33,17 +33,32 @@ def require_postgres(db):
         skip_or_fail("this test needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite does not lock rows")
 
 
+@functools.cache
+def data_migrations():
+    """Every RunPython step of the app's migrations, with the historical model registry they
+    were written for (built once per session)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection)
+    steps = [op.code for key, migration in sorted(loader.disk_migrations.items()) if key[0] == "agreements"
+             for op in migration.operations if isinstance(op, RunPython)]
+    return loader.project_state().apps, steps
+
+
 @pytest.fixture(autouse=True)
 def reference_data(request):
-    """Transactional tests (threads, live server) end by flushing every table, the pillars and
-    role groups of the data migration included; put them back before each such test.
-    (serialized_rollback would do this, but loses its data once Playwright's event loop runs.)"""
+    """Transactional tests (threads, live server) end by flushing every table, the rows the data
+    migrations made included (pillars, role groups and their permissions); put them back before
+    each such test by running those steps again (they are idempotent). serialized_rollback would
+    do this, but loses its data once Playwright's event loop runs."""
     marker = request.node.get_closest_marker("django_db")
     if (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
-        from django.apps import apps
-
-        importlib.import_module("agreements.migrations.0002_reference_data_and_roles").seed(apps, None)
+        apps, steps = data_migrations()
+        for step in steps:
+            step(apps, None)
 
 
 @pytest.fixture(autouse=True)

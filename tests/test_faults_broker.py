@@ -7,14 +7,12 @@ carried; Redis keeps nothing on disk, so every message it held is gone).
 """
 from __future__ import annotations
 
-import importlib
 import re
 import subprocess
 import sys
 import time
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
 from agreements import tasks
@@ -52,15 +50,6 @@ def web(cluster, tmp_path):
     server.stop()
 
 
-@pytest.fixture
-def reminder_manager(manager):
-    """The manager with the reminder log rights of migration 0003 (a flush between transactional
-    tests keeps only what tests/conftest.py `reference_data` restores)."""
-    codenames = importlib.import_module("agreements.migrations.0003_reminders").ROLE_PERMISSIONS["Manager"]
-    Group.objects.get(name="Manager").permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return manager
-
-
 def broker_is(web: WebServer, *, down: bool) -> tuple[int, dict] | None:
     """/healthz's answer once it reports the broker down (or up), else None."""
     status, health = web.health()
@@ -79,7 +68,7 @@ def sweep_in_another_process(cluster: Cluster) -> tuple[int, float]:
 
 
 @pytest.mark.usefixtures("morning_policy")
-def test_pages_health_and_reminders_survive_a_redis_restart(cluster, web, redis_server, smtp_server, reminder_manager,
+def test_pages_health_and_reminders_survive_a_redis_restart(cluster, web, redis_server, smtp_server, manager,
                                                             settings):
     early = [officer(f"early{n}") for n in range(2)]
     unlucky = officer("unlucky")
@@ -88,7 +77,7 @@ def test_pages_health_and_reminders_survive_a_redis_restart(cluster, web, redis_
     their_agreement = due_soon_for(unlucky).agreement
     smtp_server.refuse.add(unlucky.email)  # 550: that reminder fails, to be retried from the admin
     cluster.start_worker()
-    browser = web.browser(reminder_manager, settings)
+    browser = web.browser(manager, settings)
     assert web.health() == (200, {"status": "ok", "database": "ok", "broker": "ok"})
     cluster.run(tasks.sweep_reminders)
     wait_until(lambda: Reminder.objects.filter(state__in=[SENT, FAILED]).count() == 3, what="the first reminders")
