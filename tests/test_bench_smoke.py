@@ -37,11 +37,12 @@ def postgres_server() -> str:
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory):
     server = postgres_server()
-    prefix = f"tracker_bench_smoke_{os.getpid()}"
+    # Overridable so engineers sharing the machine keep to their own database names and ports.
+    prefix = f"{os.environ.get('BENCH_SMOKE_DB_PREFIX', 'tracker_bench_smoke')}_{os.getpid()}"
     output = tmp_path_factory.mktemp("bench") / "results.json"
     command = [sys.executable, "bench/run.py", "--quick", "--agreements", "300", "--requests", "5", "--warmup", "1",
                "--users", "3", "--load-plan-only", "--json", str(output), "--db-prefix", prefix,
-               "--postgres", server, "--port", "8115"]
+               "--postgres", server, "--port", os.environ.get("BENCH_SMOKE_PORT", "8115")]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, f"bench/run.py failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
     return {"server": server, "prefix": prefix, "stdout": completed.stdout, "results": json.loads(output.read_text())}
