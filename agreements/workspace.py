@@ -46,8 +46,10 @@ def with_milestone_summary(queryset: QuerySet, today: datetime.date) -> QuerySet
 
 
 def member_q(user: User) -> Q:
-    """Agreements the user owns or is on the team of."""
-    return Q(owner_id=user.pk) | Q(pk__in=policy.team_agreement_ids(user))  # why not EXISTS: see there
+    """Agreements the user owns or is on the team of: `pk IN (owned UNION ALL on the team)`, two
+    index lookups, where `owner = me OR …` read all 20,000 agreements to find a manager's none."""
+    owned = Agreement.objects.filter(owner_id=user.pk).order_by().values("pk")
+    return Q(pk__in=owned.union(policy.team_agreement_ids(user), all=True))
 
 
 def my_agreements(user: User, today: datetime.date) -> QuerySet:
