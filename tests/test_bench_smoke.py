@@ -104,3 +104,11 @@ def test_jobs_are_timed_or_reported_not_built(bench_run):
 
 def test_it_drops_its_databases(bench_run):
     assert databases.existing(bench_run["server"], bench_run["prefix"]) == []
+
+
+def test_the_sweep_makes_as_many_queries_at_every_size(bench_run):
+    jobs = bench_run["results"]["jobs"]
+    sweeps = [figures for name, figures in jobs.items() if name.startswith("reminder sweep")]
+    assert len(sweeps) == 3  # the summit, N, and the summit grown by the import
+    assert len({figures["queries"] for figures in sweeps}) == 1, sweeps
+    assert sweeps[1]["decided"] > sweeps[0]["decided"]
