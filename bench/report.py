@@ -90,7 +90,8 @@ def page_table(results: dict) -> list[str]:
         ratio = ratios.get(key)
         lines.append(
             f"{page['label']:<31} {_queries(queries.get(key), 'manager'):>16} {_queries(queries.get(key), 'officer'):>16} "
-            f"{_queries(queries.get(key), 'viewer'):>16} {_ms(figures, 'median_ms'):>10} {_ms(figures, 'p95_ms'):>10} {(f'{ratio:.2f}' if ratio else '-'):>8}"
+            f"{_queries(queries.get(key), 'viewer'):>16} {_ms(figures, 'median_ms'):>10} {_ms(figures, 'p95_ms'):>10} "
+            f"{(f'{ratio:.2f}' if ratio else '-'):>8}"
         )
     lines.append("")
     lines += [f"  {page['label']:<31} {page['path']}" for page in results["pages"]]
