@@ -224,6 +224,9 @@ class Agreement(models.Model):
             models.Index(fields=["signed_on"], name="agreement_signed_on"),
             models.Index(fields=["confidentiality", "owner"], name="agreement_visibility"),
             models.Index(fields=["status", "last_progress_at"], name="agreement_staleness"),
+            # The dashboard's "at risk" table in its order (off track first, oldest update first):
+            # its first rows straight from the index, no sort of thousands (reports.at_risk_agreements).
+            models.Index(fields=["-health", "last_progress_at", "reference"], name="agreement_risk"),
         ]
 
     def __str__(self) -> str:
@@ -338,6 +341,9 @@ class Milestone(models.Model):
         indexes = [
             models.Index(fields=["state", "due_on"], name="milestone_state_due"),
             models.Index(fields=["owner", "state", "due_on"], name="milestone_owner_state_due"),
+            # Per-agreement summaries of the lists and My work (overdue count, next milestone): one
+            # index range per row instead of reading all its milestones (workspace.with_milestone_summary).
+            models.Index(fields=["agreement", "state", "due_on"], name="milestone_agreement_state_due"),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 if TYPE_CHECKING:
@@ -71,8 +71,19 @@ def visible_agreements(user: "User", queryset: QuerySet | None = None) -> QueryS
         return qs.none()
     if is_manager(user):
         return qs
-    on_team = Agreement.team.through.objects.filter(agreement_id=OuterRef("pk"), user_id=user.pk)
-    return qs.filter(Q(confidentiality="internal") | Q(owner_id=user.pk) | Exists(on_team))
+    return qs.filter(Q(confidentiality="internal") | Q(owner_id=user.pk) | Q(pk__in=team_agreement_ids(user)))
+
+
+def team_agreement_ids(user: "User") -> QuerySet:
+    """Ids of the agreements the user is on the team of, as a subquery.
+
+    `pk IN (this)` rather than a correlated EXISTS: inside an OR, PostgreSQL costs an EXISTS as
+    if it ran once per agreement (estimates ~80× too high at 20,000 agreements), which made it
+    probe the agreements one by one behind every aggregate of a viewer's or officer's pages and
+    switch its JIT compiler on. The IN list is read once, hashed, and estimated as such."""
+    from agreements.models import Agreement
+
+    return Agreement.team.through.objects.filter(user_id=user.pk).values("agreement_id")
 
 
 def is_member(user: "User", agreement: "Agreement") -> bool:

@@ -247,11 +247,16 @@ def record(decisions: list[Decision], now: datetime.datetime | None = None, *, e
     this call inserted are sent, and only once the transaction has committed."""
     now = now or timezone.now()
     run = uuid.uuid4()
-    rows = [Reminder(kind=d.kind, key=d.key, recipient=d.recipient, agreement=d.agreement, milestone=d.milestone,
-                     subject_date=d.subject_date, threshold=d.threshold, run_id=run, created_at=now,
-                     next_attempt_at=now) for d in decisions]
+    # Ids, not instances: setting 160,000 foreign keys through their descriptors took a second
+    # of a 54,000-reminder sweep.
+    rows = [Reminder(kind=d.kind, key=d.key, recipient_id=d.recipient.pk, agreement_id=d.agreement and d.agreement.pk,
+                     milestone_id=d.milestone and d.milestone.pk, subject_date=d.subject_date, threshold=d.threshold,
+                     run_id=run, created_at=now, next_attempt_at=now) for d in decisions]
     with transaction.atomic():
-        Reminder.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        # No batch_size: one INSERT on PostgreSQL whatever the number of rows (Django sends them
+        # as one array per column through UNNEST), so the sweep's queries stay constant; SQLite
+        # splits by its own limit on variables.
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
         created = list(Reminder.objects.filter(run_id=run).values_list("pk", "recipient_id", "kind"))
         groups = group_ids(created)
         if enqueue and groups:

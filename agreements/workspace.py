@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from agreements import policy
@@ -46,9 +46,10 @@ def with_milestone_summary(queryset: QuerySet, today: datetime.date) -> QuerySet
 
 
 def member_q(user: User) -> Q:
-    """Agreements the user owns or is on the team of."""
-    on_team = Agreement.team.through.objects.filter(agreement_id=OuterRef("pk"), user_id=user.pk)
-    return Q(owner_id=user.pk) | Exists(on_team)
+    """Agreements the user owns or is on the team of: `pk IN (owned UNION ALL on the team)`, two
+    index lookups, where `owner = me OR …` read all 20,000 agreements to find a manager's none."""
+    owned = Agreement.objects.filter(owner_id=user.pk).order_by().values("pk")
+    return Q(pk__in=owned.union(policy.team_agreement_ids(user), all=True))
 
 
 def my_agreements(user: User, today: datetime.date) -> QuerySet:

@@ -4,7 +4,8 @@ The same variables go to the in-process Django (query counts, jobs) and to gunic
 run what a ministry deployment runs — DEBUG off, manifest static files, a real secret key —
 with three deliberate exceptions: no TLS proxy here (so no SSL redirect), password-only sign-in
 (no TOTP device to type codes from), and nothing ever leaves the machine (mail kept in memory,
-Celery messages to an in-memory broker), whatever the caller's shell has set.
+Celery messages to an in-memory broker), whatever the caller's shell has set; and import limits
+large enough for the import step's files.
 """
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def production_env(database_url: str, workdir: Path) -> dict[str, str]:
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "CELERY_BROKER_URL": "memory://",
         "LOG_LEVEL": "WARNING",
+        # The 10,000 agreements of the import step come with ~42,000 milestones: above the
+        # default per-file limits (20,000 rows, 10 MB), which a deployment raises the same way.
+        "IMPORT_MAX_ROWS": "100000",
+        "IMPORT_MAX_MB": "50",
     }
 
 

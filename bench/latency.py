@@ -1,4 +1,5 @@
-"""Median and p95 latency per page over many sequential requests by one signed-in manager.
+"""Median and p95 latency per page over many sequential requests by one signed-in user per role
+(a manager for most pages; a viewer for the pages seen through the visibility filter).
 
 Pages are measured round-robin (floor, home, list, …, floor, home, …) rather than one after the
 other, so a burst of noise on the machine lands on every page alike and the ratios to the floor
@@ -29,11 +30,11 @@ def summarise(seconds: list[float], statuses: list[int]) -> dict:
     }
 
 
-def probe(client: WebClient, pages: list[Page]) -> tuple[list[Page], dict[str, dict]]:
+def probe(clients: dict[str, WebClient], pages: list[Page]) -> tuple[list[Page], dict[str, dict]]:
     """Split pages into those answering 200 and the rest (reported with their status)."""
     live, missing = [], {}
     for page in pages:
-        status, _ = client.timed_get(page.path)
+        status, _ = clients[page.role].timed_get(page.path)
         if status == 200:
             live.append(page)
         else:
@@ -42,15 +43,16 @@ def probe(client: WebClient, pages: list[Page]) -> tuple[list[Page], dict[str, d
     return live, missing
 
 
-def measure(client: WebClient, pages: list[Page], requests: int, warmup: int) -> dict[str, dict]:
-    live, results = probe(client, pages)
+def measure(clients: dict[str, WebClient], pages: list[Page], requests: int, warmup: int) -> dict[str, dict]:
+    """`clients`: one signed-in client per role of the pages."""
+    live, results = probe(clients, pages)
     for _ in range(warmup):
         for page in live:
-            client.timed_get(page.path)
+            clients[page.role].timed_get(page.path)
     samples: dict[str, list[tuple[int, float]]] = {page.key: [] for page in live}
     for _ in range(requests):
         for page in live:
-            samples[page.key].append(client.timed_get(page.path))
+            samples[page.key].append(clients[page.role].timed_get(page.path))
     for key, observed in samples.items():
         results[key] = summarise([s for _, s in observed], [status for status, _ in observed])
     return results

@@ -31,7 +31,7 @@ MANAGER_SHARE = 0.2  # one user in five is a manager, the rest officers
 MIX: list[dict] = [
     {"name": "list (filters)", "method": "GET", "path": "/agreements/?{filter}", "weights": {"officer": 35, "manager": 35}},
     {"name": "agreement page", "method": "GET", "path": "/agreements/{reference}/", "weights": {"officer": 30, "manager": 25}},
-    {"name": "post progress update", "method": "POST", "path": "/agreements/{own_reference}/updates/",
+    {"name": "post progress update", "method": "POST", "path": "/agreements/{own_reference}/progress/",
      "weights": {"officer": 10},
      "form": {"percent_complete": "{percent}", "health": "{health}",
               "summary": "Working group met; the feasibility study is on schedule.",

@@ -18,6 +18,20 @@ class Page:
     key: str  # name in the JSON
     label: str  # name in the table
     path: str
+    role: str = "manager"  # who requests it in the latency run
+
+
+# Query counts per role. A viewer (or officer) reads through the visibility filter, a manager
+# sees everything unfiltered: both plans are measured.
+COUNTED_ROLES = ("manager", "officer", "viewer")
+
+
+def counted_roles(page: Page) -> tuple[str, ...]:
+    if page.key.startswith("admin"):
+        return ("manager",)
+    if page.role != "manager":  # a page measured for another role is counted for that role
+        return (page.role,)
+    return COUNTED_ROLES
 
 
 def pages(reference: str, admin_query: str) -> list[Page]:
@@ -30,6 +44,9 @@ def pages(reference: str, admin_query: str) -> list[Page]:
         Page("agreement", "agreement page", f"/agreements/{reference}/"),
         Page("reports", "reports dashboard", "/reports/"),
         Page("admin_filtered", "admin changelist, same filter", f"/admin/agreements/agreement/?{admin_query}"),
+        Page("list_filtered_viewer", "list, typical filter (viewer)", f"/agreements/?{urlencode(TYPICAL_FILTER)}",
+             role="viewer"),
+        Page("reports_viewer", "reports dashboard (viewer)", "/reports/", role="viewer"),
     ]
 
 

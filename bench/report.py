@@ -81,8 +81,8 @@ def _queries(counts: dict | None, role: str) -> str:
 
 def page_table(results: dict) -> list[str]:
     latency, ratios, queries = results.get("latency", {}), results.get("ratios", {}), results["queries"]
-    header = (f"{'page':<31} {'queries manager':>16} {'queries officer':>16} {'median ms':>10} {'p95 ms':>10} "
-              f"{'× floor':>8}")
+    header = (f"{'page':<31} {'queries manager':>16} {'queries officer':>16} {'queries viewer':>16} {'median ms':>10} "
+              f"{'p95 ms':>10} {'× floor':>8}")
     lines = [header, "-" * len(header)]
     for page in results["pages"]:
         key = page["key"]
@@ -90,7 +90,8 @@ def page_table(results: dict) -> list[str]:
         ratio = ratios.get(key)
         lines.append(
             f"{page['label']:<31} {_queries(queries.get(key), 'manager'):>16} {_queries(queries.get(key), 'officer'):>16} "
-            f"{_ms(figures, 'median_ms'):>10} {_ms(figures, 'p95_ms'):>10} {(f'{ratio:.2f}' if ratio else '-'):>8}"
+            f"{_queries(queries.get(key), 'viewer'):>16} {_ms(figures, 'median_ms'):>10} {_ms(figures, 'p95_ms'):>10} "
+            f"{(f'{ratio:.2f}' if ratio else '-'):>8}"
         )
     lines.append("")
     lines += [f"  {page['label']:<31} {page['path']}" for page in results["pages"]]
@@ -118,8 +119,8 @@ def summary(results: dict) -> str:
         _load_line(m),
         "Seed: " + "; ".join(f"{s['agreements']} agreements, {s['milestones']} milestones, {s['updates']} updates "
                              f"in {s['seconds']} s" for s in results["seed"].values()),
-        f"Latency: {opts['requests']} requests per page after {opts['warmup']} warm-up rounds, one signed-in manager, "
-        f"pages interleaved; queries: demo/N per role (manager, officer)",
+        f"Latency: {opts['requests']} requests per page after {opts['warmup']} warm-up rounds, one signed-in manager "
+        f"(a viewer for the pages so marked), pages interleaved; queries: demo/N per role",
         "",
         *page_table(results),
         "",

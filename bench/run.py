@@ -160,9 +160,10 @@ def page_list(names: dict[str, str]):
 
 def count_queries(names: dict[str, str], pages) -> dict:
     from agreements.models import User
+    from bench.pages import COUNTED_ROLES, counted_roles
     from bench.queries import compare, count_pages
 
-    by_role = {"manager": pages, "officer": [p for p in pages if not p.key.startswith("admin")]}
+    by_role = {role: [p for p in pages if role in counted_roles(p)] for role in COUNTED_ROLES}
     counted: dict[str, dict] = {}
     for db in ("demo", "n"):
         with databases.use(names[db]):
@@ -180,10 +181,13 @@ def measure_latency(options: argparse.Namespace, port: int, pages, password: str
     from bench.webclient import WebClient, sign_in
 
     step(f"Measuring latency: {options.requests} requests per page after {options.warmup} warm-up rounds")
-    client = WebClient("127.0.0.1", port)
-    sign_in(client, "manager", password)
-    latency = measure(client, pages, options.requests, options.warmup)
-    client.close()
+    clients = {}
+    for role in dict.fromkeys(page.role for page in pages):  # the demo logins are named for their role
+        clients[role] = WebClient("127.0.0.1", port)
+        sign_in(clients[role], role, password)
+    latency = measure(clients, pages, options.requests, options.warmup)
+    for client in clients.values():
+        client.close()
     return latency, ratios(latency)
 
 
@@ -223,19 +227,22 @@ def load_notes(figures: dict, written: int, users: int) -> list[str]:
 
 
 def run_jobs(names: dict[str, str], workdir: Path) -> dict:
+    """The sweep at three sizes (the summit, N, and the demo database once the 10,000-row import
+    has grown it), so its query count can be compared and its growth seen."""
     from bench import jobs
 
-    step("Timing the reminder sweep, send_reminders --dry-run and the import")
+    step("Timing the reminder sweep, send_reminders --dry-run, the exports and the import")
     with databases.use(names["n"]):
         results = {"reminder sweep (N)": jobs.reminder_sweep(), "send_reminders --dry-run (N)": jobs.send_reminders_dry_run()}
-        exported = jobs.export_csv(workdir / "agreements.csv")
+        exported = jobs.export_files(workdir)
     with databases.use(names["demo"]):
         results["reminder sweep (demo size)"] = jobs.reminder_sweep()
-        results[f"export of {jobs.IMPORT_ROWS} rows (N)"] = exported
+        results[f"export of {jobs.IMPORT_ROWS} agreements (N)"] = exported
         if "result" in exported:
-            results["import of the exported file (into demo)"] = {"result": "n/a (no exported file to import)"}
+            results["import of the exported files (into demo)"] = {"result": "n/a (no exported file to import)"}
         else:
-            results["import of the exported file (into demo)"] = jobs.import_file(workdir / "agreements.csv")
+            results["import of the exported files (into demo)"] = jobs.import_files(workdir)
+            results["reminder sweep (demo after the import)"] = jobs.reminder_sweep()
     return results
 
 

@@ -37,11 +37,12 @@ def postgres_server() -> str:
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory):
     server = postgres_server()
-    prefix = f"tracker_bench_smoke_{os.getpid()}"
+    # Overridable so engineers sharing the machine keep to their own database names and ports.
+    prefix = f"{os.environ.get('BENCH_SMOKE_DB_PREFIX', 'tracker_bench_smoke')}_{os.getpid()}"
     output = tmp_path_factory.mktemp("bench") / "results.json"
     command = [sys.executable, "bench/run.py", "--quick", "--agreements", "300", "--requests", "5", "--warmup", "1",
                "--users", "3", "--load-plan-only", "--json", str(output), "--db-prefix", prefix,
-               "--postgres", server, "--port", "8115"]
+               "--postgres", server, "--port", os.environ.get("BENCH_SMOKE_PORT", "8115")]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, f"bench/run.py failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
     return {"server": server, "prefix": prefix, "stdout": completed.stdout, "results": json.loads(output.read_text())}
@@ -103,3 +104,11 @@ def test_jobs_are_timed_or_reported_not_built(bench_run):
 
 def test_it_drops_its_databases(bench_run):
     assert databases.existing(bench_run["server"], bench_run["prefix"]) == []
+
+
+def test_the_sweep_makes_as_many_queries_at_every_size(bench_run):
+    jobs = bench_run["results"]["jobs"]
+    sweeps = {name: figures for name, figures in jobs.items() if name.startswith("reminder sweep")}
+    assert len(sweeps) == 3  # the summit, N, and the summit grown by the import
+    assert len({figures["queries"] for figures in sweeps.values()}) == 1, sweeps
+    assert sweeps["reminder sweep (N)"]["decided"] > sweeps["reminder sweep (demo size)"]["decided"]

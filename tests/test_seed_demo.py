@@ -88,3 +88,23 @@ def test_command_builds_n_agreements(db, settings):
     assert not User.objects.filter(username="officer").exists()
     call_command("seed_demo", agreements=60, seed=3, if_empty=True)
     assert Agreement.objects.count() == 40
+
+
+def test_seeded_records_have_their_creation_history_dated_at_entry(summit):
+    """The history is written by the database (INSERT … SELECT), not object by object: every
+    agreement, party and milestone still has exactly one "created" row, a copy of the record,
+    dated three days before signature at 08:00 UTC."""
+    for model in (Agreement, Milestone, demo.Party):
+        created = model.history.filter(history_type="+")
+        assert created.count() == model.objects.count()
+        assert created.values("id").distinct().count() == model.objects.count()
+    agreement = Agreement.objects.order_by("reference").first()
+    row = agreement.history.get()
+    assert (row.title, row.status, row.owner_id, row.history_change_reason) == (
+        agreement.title, agreement.status, agreement.owner_id, "Demo data")
+    entered = datetime.datetime.combine(agreement.signed_on - datetime.timedelta(days=3), datetime.time(8),
+                                        tzinfo=datetime.timezone.utc)
+    assert row.history_date == entered
+    milestone = agreement.milestones.first()
+    assert milestone.history.get().history_date == entered
+    assert milestone.history.get().title == milestone.title

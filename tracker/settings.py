@@ -336,3 +336,14 @@ if REMINDER_RETRY_MAX_SECONDS * 2 > CELERY_VISIBILITY_TIMEOUT:
     )
 if REMINDER_CLAIM_SECONDS < 3 * EMAIL_TIMEOUT:
     raise ImproperlyConfigured("REMINDER_CLAIM_SECONDS must cover a slow SMTP exchange: at least 3 × EMAIL_TIMEOUT.")
+
+# --- Performance (issue 7: bench/run.py) ---------------------------------------------------
+# PostgreSQL compiles a query with its JIT when the planner's *estimate* passes jit_above_cost.
+# The lists' per-row subqueries (overdue count, next milestone) make estimates large for
+# queries that run in a few milliseconds, and compiling them took 20-30 ms each (EXPLAIN
+# ANALYZE at 20,000 agreements). Short OLTP queries never gain from it: off for our connections
+# (a DATABASE_URL with its own ?options=... keeps them).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# Form widgets rendered through Jinja2 (same HTML, several times faster): see tracker/rendering.py.
+FORM_RENDERER = "tracker.rendering.FormRenderer"
