@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import shutil
 
@@ -33,17 +34,18 @@ def require_postgres(db):
         skip_or_fail("this test needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite does not lock rows")
 
 
+# The migration steps that write rows (not schema): add a new data migration here.
+DATA_STEPS = [("0002_reference_data_and_roles", "seed"), ("0003_reminders", "grant")]
+
+
 @functools.cache
 def data_migrations():
-    """Every RunPython step of the app's migrations, with the historical model registry they
-    were written for (built once per session)."""
+    """The data steps, with the historical model registry they were written for (built once)."""
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations import RunPython
 
     loader = MigrationLoader(connection)
-    steps = [op.code for key, migration in sorted(loader.disk_migrations.items()) if key[0] == "agreements"
-             for op in migration.operations if isinstance(op, RunPython)]
+    steps = [getattr(importlib.import_module(f"agreements.migrations.{name}"), func) for name, func in DATA_STEPS]
     return loader.project_state().apps, steps
 
 
