@@ -8,6 +8,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
@@ -51,6 +53,25 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.overdue(timezone.localdate())
         return queryset
+
+
+class DateDrillDownChangeList(ChangeList):
+    """Django 5.2's date drill-down answers a year it cannot step past (`?signed_on__year=9999`,
+    a 20-digit year) with a 500 (ticket #37357, fixed in a later Django): treat it as the bad
+    lookup it is, which the admin answers with the list and its "wrong filter" message (`?e=1`)."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateDrillDownMixin:
+    """For admins with a `date_hierarchy` (see DateDrillDownChangeList)."""
+
+    def get_changelist(self, request, **kwargs):
+        return DateDrillDownChangeList
 
 
 # --- Agreement ----------------------------------------------------------------------------
@@ -125,7 +146,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(DateDrillDownMixin, SimpleHistoryAdmin):
     form = AgreementAdminForm
     list_display = ["reference", "title", "pillar", "status", "health", "owner", "signed_on", "confidentiality"]
     list_filter = ["pillar", "status", CountryFilter, "health", ("owner", admin.RelatedOnlyFieldListFilter),
@@ -220,7 +241,7 @@ def make_transition_action(rule: workflow.Rule):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(DateDrillDownMixin, VisibleAgreementChildMixin, SimpleHistoryAdmin):
     list_display = ["title", "agreement", "due_on", "state", "owner", "done_on"]
     list_filter = ["state", OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "agreement__reference", "agreement__title"]
@@ -262,7 +283,7 @@ class DocumentAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+class TransitionLogAdmin(DateDrillDownMixin, VisibleAgreementChildMixin, admin.ModelAdmin):
     list_display = ["agreement", "action", "from_status", "to_status", "by", "at"]
     list_filter = ["action", "to_status"]
     search_fields = ["agreement__reference", "comment"]
@@ -535,7 +556,7 @@ class ReminderStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(DateDrillDownMixin, admin.ModelAdmin):
     """The reminder log: what was decided, sent, or failed and why. Read-only, except the
     action that queues failed reminders again (after the mail server or address is fixed)."""
 

@@ -336,3 +336,9 @@ if REMINDER_RETRY_MAX_SECONDS * 2 > CELERY_VISIBILITY_TIMEOUT:
     )
 if REMINDER_CLAIM_SECONDS < 3 * EMAIL_TIMEOUT:
     raise ImproperlyConfigured("REMINDER_CLAIM_SECONDS must cover a slow SMTP exchange: at least 3 × EMAIL_TIMEOUT.")
+
+# --- Hostile input (issue 8: fuzzing and hostile files; see agreements/bad_requests.py) --------
+# A NUL character in the address is refused with a 400 before any view or query runs (after the
+# security headers, so the refusal carries them too).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                  "agreements.bad_requests.RefuseNulMiddleware")
