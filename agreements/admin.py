@@ -8,8 +8,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
@@ -53,25 +51,6 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.overdue(timezone.localdate())
         return queryset
-
-
-class DateDrillDownChangeList(ChangeList):
-    """Django 5.2's date drill-down answers a year it cannot step past (`?signed_on__year=9999`,
-    a 20-digit year) with a 500 (ticket #37357, fixed in a later Django): treat it as the bad
-    lookup it is, which the admin answers with the list and its "wrong filter" message (`?e=1`)."""
-
-    def get_filters(self, request):
-        try:
-            return super().get_filters(request)
-        except (ValueError, OverflowError) as error:
-            raise IncorrectLookupParameters(error) from error
-
-
-class DateDrillDownMixin:
-    """For admins with a `date_hierarchy` (see DateDrillDownChangeList)."""
-
-    def get_changelist(self, request, **kwargs):
-        return DateDrillDownChangeList
 
 
 # --- Agreement ----------------------------------------------------------------------------
@@ -146,7 +125,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(DateDrillDownMixin, SimpleHistoryAdmin):
+class AgreementAdmin(SimpleHistoryAdmin):
     form = AgreementAdminForm
     list_display = ["reference", "title", "pillar", "status", "health", "owner", "signed_on", "confidentiality"]
     list_filter = ["pillar", "status", CountryFilter, "health", ("owner", admin.RelatedOnlyFieldListFilter),
@@ -241,7 +220,7 @@ def make_transition_action(rule: workflow.Rule):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(DateDrillDownMixin, VisibleAgreementChildMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
     list_display = ["title", "agreement", "due_on", "state", "owner", "done_on"]
     list_filter = ["state", OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "agreement__reference", "agreement__title"]
@@ -283,7 +262,7 @@ class DocumentAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(DateDrillDownMixin, VisibleAgreementChildMixin, admin.ModelAdmin):
+class TransitionLogAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
     list_display = ["agreement", "action", "from_status", "to_status", "by", "at"]
     list_filter = ["action", "to_status"]
     search_fields = ["agreement__reference", "comment"]
@@ -556,7 +535,7 @@ class ReminderStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(DateDrillDownMixin, admin.ModelAdmin):
+class ReminderAdmin(admin.ModelAdmin):
     """The reminder log: what was decided, sent, or failed and why. Read-only, except the
     action that queues failed reminders again (after the mail server or address is fixed)."""
 
@@ -597,3 +576,40 @@ class ReminderAdmin(DateDrillDownMixin, admin.ModelAdmin):
             transaction.on_commit(lambda: tasks.enqueue_groups(reminders.group_ids(failed)), robust=True)
         self.message_user(request, gettext("%(count)d failed reminder(s) queued again.") % {"count": len(failed)},
                           messages.SUCCESS if failed else messages.WARNING)
+
+
+# --- Date drill-downs that cannot crash (issue 8; keep this block last) ----------------------
+
+from django.contrib.admin.options import IncorrectLookupParameters  # noqa: E402
+from django.contrib.admin.views.main import ChangeList  # noqa: E402
+
+
+class DateDrillDownChangeList(ChangeList):
+    """Django 5.2's date drill-down answers a year it cannot step past (`?signed_on__year=9999`,
+    a 20-digit year) with a 500 (ticket #37357, fixed in a later Django): treat it as the bad
+    lookup it is, which the admin answers with the list and its "wrong filter" message (`?e=1`)."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateDrillDownMixin:
+    def get_changelist(self, request, **kwargs):
+        return DateDrillDownChangeList
+
+
+def _safe_date_drill_downs(site: admin.AdminSite) -> None:
+    """Every admin list with a date drill-down, ours and other apps' (axes' logs...): those apps
+    come before `agreements` in INSTALLED_APPS, so their admins are registered by now."""
+    for model, model_admin in list(site._registry.items()):
+        if model_admin.date_hierarchy and not isinstance(model_admin, DateDrillDownMixin):
+            site.unregister(model)
+            original = type(model_admin)
+            safe = type(original.__name__, (DateDrillDownMixin, original), {"__module__": original.__module__})
+            site.register(model, safe)
+
+
+_safe_date_drill_downs(admin.site)

@@ -16,18 +16,21 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import pytest
 from django.contrib import admin
 from django.forms import BaseForm
-from django.urls import URLPattern, get_resolver, resolve, reverse
+from django.urls import URLPattern, resolve, reverse
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given, strategies as st
 
+from agreements import import_staging
 from agreements.models import Health, Status
+from agreements.spreadsheets import Upload
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
 from tests.fuzzing import (
@@ -45,6 +48,7 @@ class World:
     agreement: object
     milestone: object
     people: dict
+    import_token: str  # an upload waiting for confirmation, as after a successful preview
 
     @property
     def ref(self) -> str:
@@ -65,8 +69,42 @@ class Form:
     fields: Callable[[World], dict[str, list[str]]]
     files: tuple[str, ...] = ()  # file fields, sent as multipart with fuzzed names and bytes
     allowed: tuple[int, ...] = FORM_PAGE
-    examples: int = 30
-    extra: dict = field(default_factory=dict)
+    examples: int = 40
+    valid_files: tuple[bytes, ...] = ()  # files the form accepts, so other fields get fuzzed past it
+
+
+# --- Files the upload fields get ---------------------------------------------------------------
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return stream.getvalue()
+
+
+PNG_BYTES, JPEG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, b"\xff\xd8\xff\xe0" + b"\x00" * 64
+DOCX_BYTES = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
+FILE_CONTENTS = st.one_of(
+    st.sampled_from([PDF_BYTES + _zip({"a": b"b"}), b"", _zip({"xl/workbook.xml": b"<<<"}), b"PK\x03\x04junk",
+                     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, b"MZ\x90\x00" + b"\x00" * 60,
+                     csv_bytes([row()]), csv_bytes([row(title="=1+1", signed_on="31/12/2025")], delimiter=";"),
+                     workbook([row()])]),
+    st.binary(max_size=2000),
+    st.binary(max_size=64).map(lambda head: PDF_BYTES[:8] + head),
+    st.binary(max_size=64).map(lambda tail: b"PK\x03\x04" + tail),
+    st.text(max_size=300).map(lambda text: text.encode("utf-8", "surrogatepass")),
+)
+FILE_NAMES = st.one_of(st.sampled_from([b"signed.pdf", b"agreements.csv", b"summit.xlsx", b"../../etc/passwd",
+                                        b"\xe2\x80\xaefdp.exe", b"", b".", b"a" * 600 + b".pdf", b"con.pdf"]),
+                       hostile(HUGE_URL))
+
+
+@st.composite
+def uploads(draw, form: Form) -> list[tuple[bytes, bytes, bytes]]:
+    """A file per file field (now and then left out): one the form accepts or a hostile one."""
+    contents = st.one_of(st.sampled_from(form.valid_files), FILE_CONTENTS) if form.valid_files else FILE_CONTENTS
+    return [(name.encode(), draw(FILE_NAMES), draw(contents)) for name in form.files if draw(st.integers(0, 4))]
 
 
 def milestone_url(name: str) -> Callable[[World], str]:
@@ -79,12 +117,13 @@ DAYS = ["2026-01-15", "2025-12-19", "2030-01-01"]
 FORMS: dict[str, Form] = {
     "agreement-progress": Form("officer", lambda w: reverse("agreement-progress", args=[w.ref]), lambda w: {
         "percent_complete": ["0", "45", "100"], "health": Health.values[1:], "summary": PLAIN_TEXT,
-        "next_steps": PLAIN_TEXT}, examples=40),
+        "next_steps": PLAIN_TEXT}, examples=60),
     # The target status is drawn too (it is in the URL and names the form's fields: t-<to>-...).
     "agreement-transition": Form("manager", lambda w: f"/agreements/{w.ref}/transitions/<to>/", lambda w: {
-        "t-<to>-comment": PLAIN_TEXT, "t-<to>-version": w.version}, allowed=FORM_PAGE + (403, 404), examples=40),
+        "t-<to>-comment": PLAIN_TEXT, "t-<to>-version": w.version}, allowed=FORM_PAGE + (403, 404), examples=60),
     "document-upload": Form("officer", lambda w: reverse("document-upload", args=[w.ref]),
-                            lambda w: {"title": ["Signed text", ""]}, files=("file",), examples=40),
+                            lambda w: {"title": ["Signed text", ""]}, files=("file",), examples=60,
+                            valid_files=(PDF_BYTES, PNG_BYTES, JPEG_BYTES, DOCX_BYTES)),
     "agreement-reassign": Form("manager", lambda w: reverse("agreement-reassign", args=[w.ref]), lambda w: {
         "owner": w.pks("officer", "teammate", "manager"), "team": w.pks("teammate", "other_officer"),
         "hand_over_milestones": ["on", ""], "version": w.version}),
@@ -115,10 +154,12 @@ FORMS: dict[str, Form] = {
     "admin:agreements_agreement_import": Form(
         "data_entry", lambda w: reverse("admin:agreements_agreement_import"),
         lambda w: {"create_organizations": ["on", ""], "encoding": ["auto", "cp1251", "cp1252"]},
-        files=("agreements", "milestones"), allowed=(200, 400), examples=40),
+        files=("agreements", "milestones"), allowed=(200, 400), examples=60,
+        valid_files=(csv_bytes([row()]), workbook([row()]))),
     "admin:agreements_agreement_import_confirm": Form(
         "data_entry", lambda w: reverse("admin:agreements_agreement_import_confirm"),
-        lambda w: {"token": ["A" * 32, "a-b_c" * 5], "create_organizations": ["on"], "encoding": ["auto"]},
+        lambda w: {"token": [w.import_token, "A" * 32, "a-b_c" * 5], "create_organizations": ["on"],
+                   "encoding": ["auto"]},
         allowed=(200, 302), examples=20),
 }
 NEXT = ["/agreements/", "//evil.example/", "https://evil.example/", "/accounts/login/?next=/", ""]
@@ -163,49 +204,15 @@ def test_every_form_of_the_urlconf_is_fuzzed():
 # --- Data --------------------------------------------------------------------------------------
 
 @pytest.fixture
-def world(agreement, officer, teammate, other_officer, manager, data_entry, move_to, private_media):
+def world(agreement, officer, teammate, other_officer, manager, data_entry, move_to, private_media, import_orgs):
     move_to(agreement, Status.IN_PROGRESS)
     agreement.refresh_from_db()
     milestone = MilestoneFactory(agreement=agreement, owner=officer, due_on=datetime.date(2026, 3, 1))
     TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
     people = {"officer": officer, "teammate": teammate, "other_officer": other_officer, "manager": manager,
               "data_entry": data_entry}
-    return World(agreement, milestone, people)
-
-
-# --- Files the upload fields get ---------------------------------------------------------------
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    stream = io.BytesIO()
-    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return stream.getvalue()
-
-
-FILE_CONTENTS = st.one_of(
-    st.sampled_from([PDF_BYTES, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, b"\xff\xd8\xff\xe0" + b"\x00" * 64, b"",
-                     _zip({"word/document.xml": b"<w/>"}), _zip({"xl/workbook.xml": b"<<<"}), b"PK\x03\x04junk",
-                     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, b"MZ\x90\x00" + b"\x00" * 60,
-                     csv_bytes([row()]), csv_bytes([row(title="=1+1", signed_on="31/12/2025")], delimiter=";"),
-                     workbook([row()])]),
-    st.binary(max_size=2000),
-    st.binary(max_size=64).map(lambda head: PDF_BYTES[:8] + head),
-    st.binary(max_size=64).map(lambda tail: b"PK\x03\x04" + tail),
-    st.text(max_size=300).map(lambda text: text.encode("utf-8", "surrogatepass")),
-)
-FILE_NAMES = st.one_of(st.sampled_from([b"signed.pdf", b"agreements.csv", b"summit.xlsx", b"../../etc/passwd",
-                                        b"\xe2\x80\xaefdp.exe", b"", b".", b"a" * 600 + b".pdf", b"con.pdf"]),
-                       hostile(HUGE_URL))
-
-
-@st.composite
-def uploads(draw, names: tuple[str, ...]) -> list[tuple[bytes, bytes, bytes]]:
-    files = []
-    for name in names:
-        if draw(st.integers(0, 4)):  # now and then the file is left out
-            files.append((name.encode(), draw(FILE_NAMES), draw(FILE_CONTENTS)))
-    return files
+    token = import_staging.stage(data_entry, {"agreements": Upload("agreements.csv", csv_bytes([row()]))})
+    return World(agreement, milestone, people, token)
 
 
 # --- Sending -------------------------------------------------------------------------------------
@@ -240,7 +247,7 @@ def test_fuzzed_form(client, world, name):
     statuses = [s.value for s in Status] + ["nowhere", "signed%00", "%E2%80%AE"]
 
     @fuzz_settings(form.examples)
-    @given(sent=pairs(fields), files=uploads(form.files), to=st.sampled_from(statuses))
+    @given(sent=pairs(fields), files=uploads(form), to=st.sampled_from(statuses))
     def probe(sent, files, to):
         def run():
             client.logout()
@@ -251,6 +258,8 @@ def test_fuzzed_form(client, world, name):
             response = send(client, url, form, post, files)
             judge(f"POST {name}", response, form.allowed)
             errors_are_shown(response, response.content)
+            if response.status_code == 302:  # wherever a form sends people next, it is this site
+                assert url_has_allowed_host_and_scheme(response.url, {"testserver"}), response.url
         rolled_back(run)
 
     probe()

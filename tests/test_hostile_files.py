@@ -160,7 +160,8 @@ def officer_client(client, officer):
 def test_a_hostile_document_is_refused_in_bounded_memory(officer_client, agreement, private_media, hostile):
     content = hostile.content()
     path = reverse("document-upload", args=[agreement.reference])
-    measured = measured_post(officer_client, path, [(b"title", b"Hostile")], [(b"file", hostile.name.encode(), content)])
+    files = [(b"file", hostile.name.encode(), content)]
+    measured = measured_post(officer_client, path, [(b"title", b"Hostile")], files)
     report(f"document {hostile.name}", len(content), measured)
     assert measured.status == 400
     assert hostile.refusal in measured.body
@@ -203,7 +204,8 @@ def entry_client(client, data_entry, officer, import_orgs):
 def test_a_hostile_import_is_refused_in_bounded_memory(entry_client, private_media, hostile):
     content = hostile.content()
     path = reverse("admin:agreements_agreement_import")
-    measured = measured_post(entry_client, path, [(b"encoding", b"auto")], [(b"agreements", hostile.name.encode(), content)])
+    files = [(b"agreements", hostile.name.encode(), content)]
+    measured = measured_post(entry_client, path, [(b"encoding", b"auto")], files)
     report(f"import {hostile.name}", len(content), measured)
     assert measured.status == 200  # the import page again, with the refusal at the top
     assert hostile.refusal in measured.body
