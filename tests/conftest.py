@@ -298,4 +298,4 @@ def pytest_terminal_summary(terminalreporter):
 
     if fuzzing.CASES:
         terminalreporter.write_sep("-", "fuzzing")
-        terminalreporter.write_line(fuzzing.summary())
+        terminalreporter.write_line(fuzzing.summary(detailed=terminalreporter.config.option.verbose > 0))

@@ -8,7 +8,8 @@ and huge values. Every field also draws plausible values, so a fuzzed request ge
 the first check and reaches the business code behind it.
 
 The number of cases is counted here and printed at the end of the run (tests/conftest.py,
-`pytest_terminal_summary`). FUZZ_SCALE=10 runs ten times as many examples.
+`pytest_terminal_summary`; with -v per endpoint and answer). FUZZ_SCALE=10 runs ten times as
+many examples.
 """
 from __future__ import annotations
 
@@ -141,7 +142,7 @@ def judge(label: str, response, allowed: Iterable[int]) -> None:
         assert any(marker in body for marker in ERROR_MARKERS), f"{label}: a 400 without a message\n{body[:3000]!r}"
 
 
-def summary() -> str:
+def summary(detailed: bool = False) -> str:
     total = sum(CASES.values())
     by_status = Counter()
     for (_label, status), count in STATUSES.items():
@@ -149,7 +150,8 @@ def summary() -> str:
     statuses = ", ".join(f"{status}: {count}" for status, count in sorted(by_status.items()))
     per = ", ".join(f"{name} {count} ({' '.join(f'{s}×{n}' for (l, s), n in sorted(STATUSES.items()) if l == name)})"
                     for name, count in sorted(CASES.items()))
-    return f"{total} fuzz cases, {len(SERVER_ERRORS)} server errors; answers {statuses}\n{per}"
+    line = f"{total} fuzz cases, {len(SERVER_ERRORS)} server errors; answers {statuses}"
+    return f"{line}\n{per}" if detailed else line
 
 
 def rolled_back(run: Callable[[], None]) -> None:

@@ -147,6 +147,7 @@ def admin_list_parameters(model_admin, user) -> dict[str, list[str]]:
 ADMIN_LISTS = sorted(f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry)
 
 
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime:RuntimeWarning")
 @pytest.mark.parametrize("label", ADMIN_LISTS)
 def test_fuzzed_admin_list_parameters(client, summit, superuser, label):
     """Every admin list of every registered model, with its own filters (the admin answers a
