@@ -58,3 +58,16 @@ def test_a_malformed_upload_gets_a_sentence(signed_in, agreement):
                               content_type="multipart/form-data; boundary=B")
     assert response.status_code == 400
     assert "The upload could not be read" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_a_very_long_user_name_at_sign_in_is_a_failed_sign_in_not_a_crash(client, officer, path, settings):
+    """django-axes stored the name whole in a 255-character column: a 500 on PostgreSQL."""
+    settings.AXES_FAILURE_LIMIT = 2
+    for _attempt in range(3):
+        response = client.post(path, {"username": "x" * 300, "password": "wrong-password-1"})
+        assert response.status_code in (200, 429)
+    from axes.models import AccessAttempt
+
+    assert AccessAttempt.objects.get().username == "x" * 255
+    assert response.status_code == 429  # the cut name is locked like any other

@@ -342,3 +342,5 @@ if REMINDER_CLAIM_SECONDS < 3 * EMAIL_TIMEOUT:
 # security headers, so the refusal carries them too).
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
                   "agreements.bad_requests.RefuseNulMiddleware")
+# django-axes records the user name of a failed sign-in as typed; cut to what its tables hold.
+AXES_USERNAME_CALLABLE = "agreements.security.axes_username"
