@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from agreements import policy
+from agreements import archives, policy
 from agreements.models import Agreement, Document, User
 
 PDF = "application/pdf"
@@ -30,6 +30,8 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024
 
 
 def _ooxml_type(upload: UploadedFile) -> str | None:
+    if archives.is_oversized_directory(upload):  # before opening it: see agreements.archives
+        raise ValidationError(_("This file holds far more parts than a Word or Excel document has; it was refused."))
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
@@ -67,7 +69,25 @@ def detect_content_type(upload: UploadedFile) -> str:
         raise ValidationError(
             _("This file is not a PDF, DOCX, XLSX, PNG or JPEG (checked from its content, not its name).")
         )
+    if mime in (PDF, PNG, JPEG) and _hides_a_zip(upload):
+        raise ValidationError(_("This %(kind)s also holds a ZIP archive (a “polyglot” file, a way to smuggle files "
+                                "past checks). Save or export it again as a plain %(kind)s.") % {"kind": ALLOWED[mime]})
     return mime
+
+
+def _hides_a_zip(upload: UploadedFile) -> bool:
+    """A PDF or image that is at the same time a readable ZIP: each reader sees another file."""
+    if archives.directory_size(upload) is None:
+        return False
+    if archives.is_oversized_directory(upload):
+        return True
+    try:
+        with zipfile.ZipFile(upload):
+            return True
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        return False
+    finally:
+        upload.seek(0)
 
 
 def store_document(agreement: Agreement, upload: UploadedFile, *, title: str, by: User) -> Document:

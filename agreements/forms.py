@@ -23,6 +23,14 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    def clean(self):
+        """The version is hidden: nobody can see or fix it next to a field, so a missing or
+        garbled one (a page saved long ago, a hand-made request) is said at the top."""
+        if self.errors.pop("version", None):
+            raise forms.ValidationError(
+                _("This form is incomplete or out of date. Reload the page and try again."), code="version")
+        return super().clean()
+
     def with_current_version(self, version: int) -> None:
         """After a conflict: keep what the person typed, but base the next submit on the current version."""
         data = self.data.copy()

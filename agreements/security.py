@@ -140,3 +140,14 @@ def _log_failed_sign_in(sender, credentials, request=None, **kwargs) -> None:
 @receiver(user_locked_out)
 def _log_lockout(sender, request, username, ip_address, **kwargs) -> None:
     log.warning("sign-in locked out username=%r ip=%s", username, ip_address)
+
+
+def axes_username(request, credentials: dict | None) -> str | None:
+    """The user name django-axes records and locks (settings.AXES_USERNAME_CALLABLE), as axes
+    itself reads it, cut to the 255 characters its tables hold. Django's sign-in forms do not
+    limit what is typed (AuthenticationForm sets max_length after the field is built, so no
+    validator runs) and axes stores it whole: a longer name was a 500 on PostgreSQL. Real user
+    names have 150 characters at most, so the cut never merges two accounts."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    username = credentials.get(field) if credentials else getattr(request, "POST", {}).get(field)
+    return username[:255] if isinstance(username, str) else username

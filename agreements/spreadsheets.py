@@ -2,7 +2,8 @@
 
 The file is hostile until proven otherwise, so every check that can run before parsing
 does: the size is checked before a byte is read; the format is decided by content, not by
-the name; an XLSX (a zip) has its *declared* uncompressed size summed before openpyxl
+the name; an XLSX (a zip) has the size of its directory checked before the zip is opened
+(agreements.archives) and its *declared* uncompressed size summed before openpyxl
 opens it — Python's zip reader never inflates a member past its declared size, so this
 bounds what a zip bomb can expand to — and openpyxl parses XML through defusedxml (we
 refuse to open workbooks if it is missing). Rows are counted as they are read and
@@ -37,13 +38,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agreements import archives
 from agreements.columns import normalise_header
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: .xls, or an encrypted .xlsx
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_MEMBERS = archives.MAX_MEMBERS
 DELIMITERS = {",": gettext_lazy("comma"), ";": gettext_lazy("semicolon"), "\t": gettext_lazy("tab")}
 ENCODINGS = {
     "auto": "UTF-8",
@@ -255,6 +257,8 @@ def _add_row(sheet: Sheet, number: int, cells: list[Any], filename: str) -> None
 # --- XLSX ------------------------------------------------------------------------------------
 
 def _check_zip(upload: Upload) -> None:
+    if archives.is_oversized_directory(io.BytesIO(upload.data)):  # before opening it: see agreements.archives
+        raise _damaged(upload)
     try:
         archive = zipfile.ZipFile(io.BytesIO(upload.data))
     except (zipfile.BadZipFile, ValueError, EOFError):

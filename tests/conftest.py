@@ -317,3 +317,13 @@ def celery_eager():
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+# --- Fuzzing (issue 8): how many fuzzed requests ran, printed at the end of the run ------------
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import fuzzing
+
+    if fuzzing.CASES:
+        terminalreporter.write_sep("-", "fuzzing")
+        terminalreporter.write_line(fuzzing.summary(detailed=terminalreporter.config.option.verbose > 0))

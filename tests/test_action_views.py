@@ -306,3 +306,17 @@ def test_stored_files_are_not_under_a_public_url(signed_in, working, private_med
     page = signed_in.get(working.get_absolute_url()).content.decode()
     assert document.file.name not in page
     assert url("document-download", working, document.pk) in page
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "0", "-3"])
+def test_a_form_without_a_usable_version_says_so_at_the_top(client, manager, working, version):
+    """The version is a hidden field: its error used to be invisible ("correct the fields
+    marked below" with none marked)."""
+    client.force_login(manager)
+    data = {"owner": working.owner_id, **({} if version is None else {"version": version})}
+    response = client.post(url("agreement-reassign", working), data)
+    assert response.status_code == 400
+    assert "This form is incomplete or out of date. Reload the page and try again." in response.content.decode()
+    response = client.post(url("agreement-progress", working).replace("progress", "transitions/on_hold"),
+                           {"t-on_hold-comment": "Pause", **({} if version is None else {"t-on_hold-version": version})})
+    assert "This form is incomplete or out of date." in response.content.decode()

@@ -139,3 +139,29 @@ def test_organization_autocomplete_answers(entry_client, agreement):
     response = entry_client.get(reverse("admin:autocomplete"), {
         "term": "Cooperation Agency", "app_label": "agreements", "model_name": "party", "field_name": "organization"})
     assert "Japan International Cooperation Agency" in response.content.decode()
+
+
+def date_drill_downs() -> list[tuple[str, str]]:
+    from django.contrib import admin
+
+    return sorted((f"{model._meta.app_label}_{model._meta.model_name}", model_admin.date_hierarchy)
+                  for model, model_admin in admin.site._registry.items() if model_admin.date_hierarchy)
+
+
+def test_the_date_drill_downs_include_other_apps_admins():
+    assert {("agreements_agreement", "signed_on"), ("axes_accesslog", "attempt_time")} <= set(date_drill_downs())
+
+
+@pytest.mark.parametrize("admin_list,field", date_drill_downs())
+@pytest.mark.parametrize("drill", [{"year": "9999"}, {"year": "99999999999999999999"}, {"year": "2147483648"},
+                                   {"year": "9999", "month": "12", "day": "31"}, {"year": "9999", "month": "12"},
+                                   {"year": "1", "month": "1", "day": "1"}])
+def test_an_impossible_date_drill_down_is_a_bad_lookup_not_a_crash(client, superuser, admin_list, field, drill):
+    """Django 5.2's date_hierarchy crashed (500) on years it cannot step past (ticket #37357);
+    the admin answers them like any lookup it cannot use: back to the list with `?e=1`."""
+    client.force_login(superuser)
+    url = reverse(f"admin:{admin_list}_changelist")
+    response = client.get(url, {f"{field}__{part}": value for part, value in drill.items()})
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert response.url == f"{url}?e=1"

@@ -262,7 +262,9 @@ LOGGING = {
 # --- Bulk import (issue 6: agreements.imports / agreements.spreadsheets) ----------------
 # Checked before a file is parsed: its size, and for an XLSX the size it would expand to.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", 10) * 1024 * 1024
-IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_MB", 100) * 1024 * 1024
+# 40 MB: a 20,000-row workbook expands to ~21 MB; openpyxl holds the shared strings in memory
+# (~5x their size), so this also bounds a workbook built to be expensive (measured in issue 8).
+IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_MB", 40) * 1024 * 1024
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 20000)
 
 # --- Celery and reminders (issue 4; see README "Reminders") ----------------------------
@@ -347,3 +349,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # Form widgets rendered through Jinja2 (same HTML, several times faster): see tracker/rendering.py.
 FORM_RENDERER = "tracker.rendering.FormRenderer"
+
+# --- Hostile input (issue 8: fuzzing and hostile files; see agreements/bad_requests.py) --------
+# A NUL character in the address is refused with a 400 before any view or query runs (after the
+# security headers, so the refusal carries them too).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                  "agreements.bad_requests.RefuseNulMiddleware")
+# django-axes records the user name of a failed sign-in as typed; cut to what its tables hold.
+AXES_USERNAME_CALLABLE = "agreements.security.axes_username"

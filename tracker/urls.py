@@ -23,3 +23,4 @@ urlpatterns = [
 ]
 
 handler403 = "agreements.errors.permission_denied"
+handler400 = "agreements.bad_requests.bad_request"
