@@ -31,7 +31,7 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        used = Organization.objects.filter(parties__isnull=False).values_list("country", flat=True).distinct()
+        used = Organization.objects.filter(parties__isnull=False).order_by().values_list("country", flat=True).distinct()
         return sorted(((code, countries.name(code)) for code in used), key=lambda item: str(item[1]))
 
     def queryset(self, request, queryset):

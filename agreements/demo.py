@@ -265,11 +265,15 @@ def replay_history(agreement: Agreement, status: str, dates: list[datetime.date]
 def build_milestones(rng, agreement, status, titles, dates, today) -> list[Milestone]:
     closed = status in (Status.PENDING_CLOSURE, Status.COMPLETED)
     start = agreement.signed_on
-    choices = titles + GENERIC_MILESTONES
+    pool = rng.sample(titles + GENERIC_MILESTONES, len(titles) + len(GENERIC_MILESTONES))
+
+    def title(index: int) -> str:  # distinct titles within an agreement (the importer matches on them)
+        return pool[index % len(pool)] + (f" (phase {index // len(pool) + 1})" if index >= len(pool) else "")
+
     milestones = []
     for index in range(rng.randint(2, 6)):
         due = start + datetime.timedelta(days=30 + index * rng.randint(60, 200))
-        milestone = Milestone(agreement=agreement, title=rng.choice(choices), due_on=due, owner=agreement.owner)
+        milestone = Milestone(agreement=agreement, title=title(index), due_on=due, owner=agreement.owner)
         if closed and status == Status.COMPLETED or (closed and due <= today) or (due < today and rng.random() < 0.8):
             milestone.state, milestone.done_on = Milestone.State.DONE, min(today, due + datetime.timedelta(days=rng.randint(-20, 10)))
             milestone.evidence = "Report filed with the working group."
@@ -278,7 +282,7 @@ def build_milestones(rng, agreement, status, titles, dates, today) -> list[Miles
         milestones.append(milestone)
     if status == Status.IN_PROGRESS and rng.random() < 0.3:  # something due in the coming fortnight
         due = today + datetime.timedelta(days=rng.randint(1, 14))
-        milestones.append(Milestone(agreement=agreement, title=rng.choice(choices), due_on=due, owner=agreement.owner))
+        milestones.append(Milestone(agreement=agreement, title=title(len(milestones)), due_on=due, owner=agreement.owner))
     return milestones
 
 

@@ -148,10 +148,7 @@ def as_new_agreements(folder: Path) -> int:
     """Turn the exported files into what a ministry would import into this database: rows whose
     reference it does not hold become new agreements (blank reference — the importer numbers
     them — and a title made unique with the old reference, since the milestones file names a new
-    agreement by its exact title); the others stay updates of the agreements they name.
-
-    The seed sometimes gives an agreement two identical milestones (same title, same date); the
-    importer refuses such a pair in one file as ambiguous, so the copy is left out here."""
+    agreement by its exact title); the others stay updates of the agreements they name."""
     from agreements.models import Agreement
 
     known = set(Agreement.objects.values_list("reference", flat=True))
@@ -164,7 +161,7 @@ def as_new_agreements(folder: Path) -> int:
         with path.open("w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.DictWriter(stream, fieldnames=list(rows[0]) if rows else ["reference"])
             writer.writeheader()
-            writer.writerows(changed for changed in map(change, rows) if changed is not None)
+            writer.writerows(map(change, rows))
 
     def agreement(row: dict) -> dict:
         if row["reference"] not in known:
@@ -172,14 +169,8 @@ def as_new_agreements(folder: Path) -> int:
             row["reference"] = ""
         return row
 
-    seen: set[tuple[str, str, str]] = set()
-
-    def milestone(row: dict) -> dict | None:
+    def milestone(row: dict) -> dict:
         row["reference"] = new_titles.get(row["reference"], row["reference"])
-        key = (row["reference"], row["title"], row["due_on"])
-        if key in seen:
-            return None
-        seen.add(key)
         return row
 
     rewrite("agreements.csv", agreement)

@@ -108,3 +108,10 @@ def test_seeded_records_have_their_creation_history_dated_at_entry(summit):
     milestone = agreement.milestones.first()
     assert milestone.history.get().history_date == entered
     assert milestone.history.get().title == milestone.title
+
+
+def test_milestone_titles_are_distinct_within_an_agreement(summit):
+    """Export → import matches milestones by title: the demo data must round-trip."""
+    from django.db.models import Count
+
+    assert not Milestone.objects.values("agreement", "title").annotate(n=Count("id")).filter(n__gt=1).exists()
