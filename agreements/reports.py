@@ -289,19 +289,20 @@ def range_figure(drill: Drill, counts: tuple[int, int] | None, param: str, first
 # --- Tables ---------------------------------------------------------------------------------
 
 def overdue_milestones(agreements: QuerySet, today: datetime.date, limit: int = TABLE_ROWS) -> list[Milestone]:
-    """The oldest overdue milestones first, with how many days late."""
+    """The oldest overdue milestones first, with how many days late (`days`)."""
     rows = list(of(Milestone.objects.overdue(today), agreements)
                 .select_related("agreement", "owner", "agreement__owner").order_by("due_on", "id")[:limit])
     for milestone in rows:
-        milestone.days_late = (today - milestone.due_on).days
+        milestone.days = (today - milestone.due_on).days
     return rows
 
 
 def upcoming_milestones(agreements: QuerySet, today: datetime.date, limit: int = TABLE_ROWS) -> list[Milestone]:
+    """The soonest first, with how many days are left (`days`)."""
     rows = list(of(Milestone.objects.due_within(today, UPCOMING_DAYS), agreements)
                 .select_related("agreement", "owner", "agreement__owner").order_by("due_on", "id")[:limit])
     for milestone in rows:
-        milestone.days_left = (milestone.due_on - today).days
+        milestone.days = (milestone.due_on - today).days
     return rows
 
 

@@ -130,13 +130,19 @@ def test_tables_list_the_oldest_overdue_and_soonest_upcoming_with_owner(client, 
     overdue = sorted((m for a in load(manager) for m in a.milestones.all()
                       if m.state == "planned" and m.due_on < TODAY), key=lambda m: (m.due_on, m.pk))
     assert [m.pk for m in dash.overdue] == [m.pk for m in overdue[:15]]
-    assert dash.overdue[0].days_late == (TODAY - overdue[0].due_on).days
+    assert dash.overdue[0].days == (TODAY - overdue[0].due_on).days
     assert all(TODAY <= m.due_on <= TODAY + datetime.timedelta(days=30) for m in dash.upcoming)
     assert [m.due_on for m in dash.upcoming] == sorted(m.due_on for m in dash.upcoming)
     assert [a.health for a in dash.at_risk] == sorted((a.health for a in dash.at_risk), reverse=True)  # off first
     page = client.get("/reports/").content.decode()
     first = dash.overdue[0]
     assert first.agreement.reference in page and str(first.owner) in page
+    for table, milestones, heading in (("table-overdue", dash.overdue, "Days late"), ("table-upcoming", dash.upcoming, "Days left")):
+        assert milestones, table
+        html = page[page.index(f'id="{table}"'):]
+        html = html[:html.index("</table>")]
+        assert heading in html and html.count("<tr>") == len(milestones) + 1  # the header row and one per milestone
+        assert f'<td class="num">{milestones[0].days}</td>' in html
 
 
 # --- Visibility --------------------------------------------------------------------------------
