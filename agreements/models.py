@@ -616,3 +616,15 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient_id} ({self.get_state_display()})"
+
+
+class DataVersion(models.Model):
+    """One row whose token changes, in the same transaction, with every write to the tables the
+    reports read — written by database triggers (migration 0005), so bulk imports, conditional
+    UPDATEs and the admin all count without any code remembering to. A cached dashboard is keyed
+    on the token (agreements/report_cache.py): after any committed change no request finds it."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("data version")

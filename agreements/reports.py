@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from agreements import report_cache
 from agreements.drilldown import Drill, Figure, dashboard_filter, filter_params, filter_summary, plain
 from agreements.filters import QUALITY_CHOICES, AgreementFilter, quality_q, stale_q
 from agreements.models import (
@@ -367,16 +368,22 @@ def filter_choices(params: dict[str, list[str]], pillars: list[Pillar], areas: l
 
 
 def build(user, data: QueryDict, *, today: datetime.date, request=None) -> Dashboard:
-    """Every panel of the dashboard for `user` and the filters in `data`."""
+    """Every panel of the dashboard for `user` and the filters in `data` (cached: report_cache)."""
     filterset = dashboard_filter(user, data, request)
     params = filter_params(filterset)
+    panels = report_cache.remember(user, params, today, lambda: compute_panels(filterset, params, today))
+    return Dashboard(filterset=filterset, **panels)
+
+
+def compute_panels(filterset: AgreementFilter, params: dict[str, list[str]], today: datetime.date) -> dict:
+    """The Dashboard's fields but the filterset: plain data, so they can be cached."""
     drill, agreements = Drill(params), plain(filterset.qs)
     all_pillars, areas = list(Pillar.objects.all()), list(FocusArea.objects.select_related("pillar"))
     pillars = selected(all_pillars, params, "pillar", code=lambda p: p.code)
     groups = status_groups(agreements)
     figures = headline(agreements, drill)
-    return Dashboard(
-        filterset=filterset, params=params, query=urlencode(params, doseq=True),
+    return dict(
+        params=params, query=urlencode(params, doseq=True),
         summary=filter_summary(params, all_pillars, areas), today=today, headline=figures,
         implementation_share=share(figures["implementation"].count, figures["total"].count),
         milestones=milestone_figures(agreements, today, drill),

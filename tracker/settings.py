@@ -259,6 +259,19 @@ LOGGING = {
     },
 }
 
+# --- Reports cache (agreements.report_cache) ---------------------------------------------
+# The dashboard's figures per user, filters, day and data version: a write anywhere the reports
+# read makes the entry unreachable (database triggers), so only the clock can age it, and by at
+# most a minute. 0 switches it off. Each process keeps its own (local memory): no shared state to
+# invalidate, and a cached dashboard is ~0.2-0.5 MB, so MAX_ENTRIES bounds the memory.
+REPORTS_CACHE_SECONDS = envint("REPORTS_CACHE_SECONDS", 120)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": envint("REPORTS_CACHE_ENTRIES", 200)},
+    },
+}
+
 # --- Bulk import (issue 6: agreements.imports / agreements.spreadsheets) ----------------
 # Checked before a file is parsed: its size, and for an XLSX the size it would expand to.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", 10) * 1024 * 1024
