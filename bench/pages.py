@@ -58,7 +58,9 @@ def sample_reference() -> str:
     from agreements.models import Agreement
 
     candidates = (
-        Agreement.objects.filter(reference__lte="CAJ-2025-158", status="in_progress")
+        Agreement.objects.filter(reference__regex=r"^CAJ-2025-(0[0-9][0-9]|1[0-4][0-9]|15[0-8])$",
+                                 status="in_progress", confidentiality="internal")  # CAJ-2025-001 … 158
+        # (not a string range: CAJ-2025-10173 < CAJ-2025-158); internal, so every role can open it
         .annotate(rows=Count("milestones", distinct=True) + Count("updates", distinct=True))
         .order_by("-rows", "reference")
     )
