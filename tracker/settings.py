@@ -263,7 +263,8 @@ LOGGING = {
 # The dashboard's figures per user, filters, day and data version: a write anywhere the reports
 # read makes the entry unreachable (database triggers), so only the clock can age it, and by at
 # most a minute. 0 switches it off. Each process keeps its own (local memory): no shared state to
-# invalidate, and a cached dashboard is ~0.2-0.5 MB, so MAX_ENTRIES bounds the memory.
+# invalidate; a cached dashboard is ~0.1 MB (82 KB at 20,000 agreements), so MAX_ENTRIES bounds
+# the memory at about 20 MB per process.
 REPORTS_CACHE_SECONDS = envint("REPORTS_CACHE_SECONDS", 120)
 CACHES = {
     "default": {

@@ -4,8 +4,8 @@ triggers on every table the reports read give it a new random token whenever one
 PostgreSQL: a deferred constraint trigger per row, so the token is written at commit, after every
 other lock of the transaction (no lock-order deadlocks), and once per transaction (a transaction-
 local setting remembers it); TRUNCATE counts too. SQLite (one writer at a time): a plain trigger
-per row. A random token rather than a counter, so restoring a backup can never bring back a value
-a cache still holds. tests/test_reports_cache.py checks that every table the dashboard queries
+per row. A random token rather than a counter: after a backup is restored, later writes can never
+arrive at a number a cache already holds for other data. tests/test_reports_cache.py checks that every table the dashboard queries
 has the trigger: a new table read by the reports needs a migration adding it here."""
 from django.db import migrations, models
 
