@@ -277,6 +277,12 @@ class WebServer:
                            "WHERE application_name = %s" + conditions, [self.application_name, *where.values()])
             return [dict(zip(("pid", "state", "wait_event_type", "xid"), row)) for row in cursor.fetchall()]
 
+    def __enter__(self) -> "WebServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def stop(self) -> None:
         """The test is over and nothing is in flight: no graceful shutdown to wait for (gunicorn
         takes seconds), and the database sees the connections close at once."""

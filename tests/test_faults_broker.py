@@ -45,9 +45,8 @@ def cluster(smtp_server, redis_server):
 @pytest.fixture
 def web(cluster, tmp_path):
     broker = {name: cluster.env[name] for name in ("CELERY_BROKER_URL", "CELERY_REDIS_KEY_PREFIX")}
-    server = WebServer(tmp_path, workers=2, env=broker)
-    yield server
-    server.stop()
+    with WebServer(tmp_path, workers=2, env=broker) as server:
+        yield server
 
 
 def broker_is(web: WebServer, *, down: bool) -> tuple[int, dict] | None:

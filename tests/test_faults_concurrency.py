@@ -38,9 +38,8 @@ PEOPLE = ("a", "b")  # the two browsers, in the order of `browsers`
 def web(transactional_db, tmp_path):
     if connection.vendor != "postgresql":
         skip_or_fail("concurrent requests need PostgreSQL's row locks: set DATABASE_URL=postgres://...")
-    server = WebServer(tmp_path, workers=4)
-    yield server
-    server.stop()
+    with WebServer(tmp_path, workers=4) as server:
+        yield server
 
 
 @pytest.fixture

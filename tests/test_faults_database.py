@@ -28,9 +28,8 @@ PROGRESS = {"percent_complete": "40", "health": Health.AT_RISK, "summary": "Feas
 def web(transactional_db, tmp_path):
     if connection.vendor != "postgresql":
         skip_or_fail("the web server must share the test database: set DATABASE_URL=postgres://...")
-    server = WebServer(tmp_path, workers=1)
-    yield server
-    server.stop()
+    with WebServer(tmp_path, workers=1) as server:
+        yield server
 
 
 @pytest.fixture
