@@ -18,12 +18,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from agreements import policy
-from agreements.models import OPEN_STATUSES, Agreement, Health, Milestone, ProgressUpdate, Status, User
+from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
+from agreements.reports import RISKY, at_risk_q
 
 PERIOD_DAYS = 7
 UPCOMING_DAYS = 14
 ITEMS_PER_SECTION = 10
-AT_RISK = (Health.AT_RISK, Health.OFF_TRACK)
 
 
 @dataclass
@@ -50,9 +50,6 @@ class Digest:
     @property
     def is_empty(self) -> bool:
         return not any(section.count for section in self.sections)
-
-    def count(self, name: str) -> int:
-        return next((s.count for s in self.sections if s.name == name), 0)
 
     @property
     def headline(self) -> str:
@@ -99,7 +96,7 @@ def querysets(reader: User, now: datetime.datetime) -> dict[str, QuerySet]:
             agreement__in=visible, created_at__gte=now - datetime.timedelta(days=PERIOD_DAYS),
         ).select_related("agreement", "author").order_by("-created_at"),
         "overdue": milestones.overdue(today).order_by("due_on", "pk"),
-        "at_risk": open_visible.filter(health__in=AT_RISK).select_related("owner").order_by("health", "reference"),
+        "at_risk": visible.filter(at_risk_q()).select_related("owner").order_by("health", "reference"),
         "closures": visible.filter(status=Status.PENDING_CLOSURE).select_related("owner", "closure_requested_by")
         .order_by("status_changed_at"),
         "upcoming": milestones.due_within(today, UPCOMING_DAYS).order_by("due_on", "pk"),
@@ -116,12 +113,14 @@ TITLES = {
 
 
 def links() -> dict[str, str]:
+    """The list filtered to each section's rows: like the sections, only open agreements."""
+    is_open = {"status": list(OPEN_STATUSES)}
     return {
         "updates": list_link(sort="-updated"),
-        "overdue": list_link(overdue=1),
-        "at_risk": list_link(health=list(AT_RISK)),
+        "overdue": list_link(overdue=1, **is_open),
+        "at_risk": list_link(health=list(RISKY), **is_open),
         "closures": list_link(status=Status.PENDING_CLOSURE),
-        "upcoming": list_link(due_within=UPCOMING_DAYS),
+        "upcoming": list_link(due_within=UPCOMING_DAYS, **is_open),
     }
 
 

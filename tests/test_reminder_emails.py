@@ -165,3 +165,25 @@ def test_a_digest_that_has_become_empty_by_sending_time_is_not_sent(week, manage
         delivery.deliver(group, NOW + datetime.timedelta(days=8))  # the week's update is old news by then
     assert mail.outbox == []
     assert Reminder.objects.get(kind="digest").state == Reminder.State.CANCELLED
+
+
+def test_each_digest_section_links_to_exactly_its_agreements(week, manager, client, move_to):
+    """A terminated agreement keeps its last health and its planned milestones: the digest leaves
+    it out, and so must the list its links open."""
+    from agreements import digest, workflow
+    from tests.test_list_views import references
+
+    ended = move_to(AgreementFactory(owner=manager, reference="CAJ-2025-050"), "in_progress")
+    record_progress(ended, by=manager, percent_complete=10, health="off_track", summary="Stopped.",
+                    at=datetime.datetime(2026, 6, 4, tzinfo=datetime.timezone.utc))
+    MilestoneFactory(agreement=ended, title="Never delivered", due_on=datetime.date(2026, 6, 1))
+    MilestoneFactory(agreement=ended, title="Never started", due_on=datetime.date(2026, 6, 12))
+    workflow.transition(ended, "terminated", by=manager, comment="Cancelled by both sides.")
+    client.force_login(manager)
+    with time_machine.travel(NOW, tick=False):
+        sections = [s for s in digest.summary(manager, NOW).sections if s.name != "updates"]  # a sort, not a filter
+        for section in sections:
+            assert section.count, section.name
+            expected = sorted({getattr(item, "agreement", item).reference for item in section.items})
+            listed = references(client.get(section.link.removeprefix(SITE)))
+            assert sorted(listed) == expected, section.name
