@@ -37,7 +37,7 @@ class Item:
     milestone: Milestone | None
     days: int
     url: str
-    since: datetime.date | None = None
+    since: datetime.date | datetime.datetime | None = None  # a datetime is shown in the recipient's zone
 
 
 def absolute(path: str) -> str:
@@ -54,7 +54,7 @@ def item_for(reminder: Reminder, today: datetime.date, now: datetime.datetime) -
     if reminder.kind == Kind.STALE:
         return Item(reminder.kind, agreement, None, (today - reminder.subject_date).days, url, reminder.subject_date)
     days = (now - agreement.status_changed_at).days
-    return Item(reminder.kind, agreement, None, days, url, agreement.status_changed_at.date())
+    return Item(reminder.kind, agreement, None, days, url, agreement.status_changed_at)
 
 
 def common_context(recipient: User) -> dict:
@@ -100,7 +100,7 @@ def urgency(item: Item) -> tuple:
 
 def reminder_message(recipient: User, reminders: list[Reminder], now: datetime.datetime) -> EmailMultiAlternatives:
     """One recipient's reminders of a run: one item says it in the subject, several are listed."""
-    today = now.astimezone(zone_of(recipient)).date()
+    today = digest.local_today(recipient, now)
     items = sorted((item_for(r, today, now) for r in reminders), key=urgency)
     context = {**common_context(recipient), "items": items[:MAX_ITEMS], "more": max(0, len(items) - MAX_ITEMS),
                "count": len(items), "first": items[0], "today": today}

@@ -187,3 +187,13 @@ def test_each_digest_section_links_to_exactly_its_agreements(week, manager, clie
             expected = sorted({getattr(item, "agreement", item).reference for item in section.items})
             listed = references(client.get(section.link.removeprefix(SITE)))
             assert sorted(listed) == expected, section.name
+
+
+def test_a_closure_reminder_dates_the_request_in_the_recipients_zone(owner, second_manager, move_to):
+    """Requested at 20:00 UTC on 2 June: already 3 June in Tokyo, where the approver reads it."""
+    second_manager.time_zone = "Asia/Tokyo"
+    second_manager.save()
+    with time_machine.travel(datetime.datetime(2026, 6, 2, 20, tzinfo=datetime.timezone.utc), tick=False):
+        move_to(AgreementFactory(owner=owner, reference="CAJ-2025-012"), "pending_closure")
+    [message] = [m for m in send_all() if m.to == [second_manager.email] and "CAJ-2025-012" in m.subject]
+    assert "requested closure on 3 June 2026" in message.body
