@@ -237,4 +237,4 @@ def owner_choices() -> QuerySet:
     """Users who own at least one agreement (for the owner drop-down). EXISTS, not a DISTINCT
     over the join: one index probe per user instead of reading every agreement (24 ms at 20,000)."""
     owns = Agreement.objects.filter(owner=OuterRef("pk"))
-    return User.objects.filter(Exists(owns)).order_by("last_name", "first_name")
+    return User.objects.filter(Exists(owns)).order_by("last_name", "first_name", "username")

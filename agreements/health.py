@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 def database_status() -> str:
@@ -44,7 +44,7 @@ CHECKS = {"database": database_status, "broker": broker_status}
 CRITICAL = {"database"}
 
 
-@require_GET
+@require_safe
 @never_cache
 @login_not_required
 def healthz(request):

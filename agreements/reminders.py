@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agreements import digest
+from agreements import digest, workflow
 from agreements.digest import zone_of
 from agreements.filters import stale_q
 from agreements.models import (
@@ -188,7 +188,7 @@ def closure_decisions(ctx: Context) -> Iterator[Decision]:
     for agreement in waiting.only(*AGREEMENT_FIELDS):
         requested = agreement.status_changed_at
         for manager in ctx.managers:
-            if manager.pk != agreement.closure_requested_by_id:
+            if workflow.needs_second_manager(agreement, manager) is None:
                 yield make(Kind.CLOSURE_WAITING, manager, ctx.policy.closure_waiting_days, requested.date(),
                            f"a{agreement.pk}@{requested:%Y%m%dT%H%M%S}", agreement=agreement)
 
@@ -227,11 +227,12 @@ def decide(now: datetime.datetime | None = None, policy: ReminderPolicy | None =
     candidates = [*milestone_decisions(ctx), *stale_decisions(ctx), *closure_decisions(ctx), *digest_decisions(ctx)]
     known = existing_keys(now, policy)
     fresh = unique(d for d in candidates if d.key not in known)
-    # Nobody gets an empty digest (checked again when it is sent).
-    fresh = [d for d in fresh if d.kind != Kind.DIGEST or digest.has_news(d.recipient, now)]
     for decision in fresh:
         decision.due_now = ctx.morning_reached(decision.recipient)
-    return [d for d in fresh if d.due_now] if only_due_now else fresh
+    if only_due_now:
+        fresh = [d for d in fresh if d.due_now]
+    # Nobody gets an empty digest (checked again when it is sent); asked only of digests due.
+    return [d for d in fresh if d.kind != Kind.DIGEST or digest.has_news(d.recipient, now)]
 
 
 def unique(decisions: Iterable[Decision]) -> list[Decision]:
@@ -265,10 +266,10 @@ def record(decisions: list[Decision], now: datetime.datetime | None = None, *, e
             # robust: if the broker is down, the rows stay queued and the dispatcher sends them later.
             # A function, not a functools.partial: Django names the callback in the error it logs
             # (func.__qualname__), and a partial has no name — the log line itself would raise.
-            def enqueue() -> None:
+            def send_after_commit() -> None:
                 tasks.enqueue_groups(groups)
 
-            transaction.on_commit(enqueue, robust=True)
+            transaction.on_commit(send_after_commit, robust=True)
     return SweepResult(decided=len(decisions), created=len(created), groups=groups)
 
 

@@ -54,5 +54,5 @@ def remember(user, params: dict[str, list[str]], today: datetime.date, compute: 
     panels = cache.get(key)
     if panels is None:
         panels = compute()
-        cache.set(key, panels, seconds)
+        cache.set(key, panels, min(seconds, 60))  # the key holds the minute: no use keeping it longer
     return panels

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, Upper
 from django.http import QueryDict
 from django.utils import timezone
@@ -29,9 +29,9 @@ from django_countries import countries
 
 from agreements import report_cache
 from agreements.drilldown import Drill, Figure, dashboard_filter, filter_params, filter_summary, plain
-from agreements.filters import QUALITY_CHOICES, AgreementFilter, quality_q, stale_q
+from agreements.filters import QUALITY_CHOICES, AgreementFilter, owner_choices, quality_q, stale_q
 from agreements.models import (
-    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, Status, TransitionLog, User,
+    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, Status, TransitionLog,
 )
 
 IMPLEMENTATION = (Status.IN_PROGRESS, Status.ON_HOLD, Status.PENDING_CLOSURE, Status.COMPLETED)
@@ -361,8 +361,7 @@ class Dashboard:
 def filter_choices(params: dict[str, list[str]], pillars: list[Pillar], areas: list[FocusArea]) -> Choices:
     codes = set(Organization.objects.order_by().values_list("country", flat=True).distinct())
     codes |= set(params.get("country", []))  # keep a selected country even if no organization has it
-    owners = User.objects.filter(Exists(Agreement.objects.filter(owner=OuterRef("pk")))).order_by(
-        "last_name", "first_name", "username")  # as filters.owner_choices(), without a DISTINCT over a join
+    owners = owner_choices()
     return Choices(pillars, areas, sorted(((c, countries.name(c) or c) for c in codes), key=lambda pair: pair[1]),
                    list(Status.choices), list(owners), params)
 

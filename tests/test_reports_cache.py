@@ -50,7 +50,7 @@ def fresh(client, user, settings, query: str = "") -> dict:
     try:
         return look(client, user, query)[0]
     finally:
-        settings.REPORTS_CACHE_SECONDS = 120
+        settings.REPORTS_CACHE_SECONDS = 60
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ def test_healthz_reports_the_database(client, db):
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
     assert response.json()["status"] == "ok"
+    assert client.head("/healthz").status_code == 200  # load balancers often probe with HEAD
 
 
 def test_pages_need_sign_in_but_healthz_and_login_do_not(client, db):

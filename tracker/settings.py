@@ -265,7 +265,7 @@ LOGGING = {
 # most a minute. 0 switches it off. Each process keeps its own (local memory): no shared state to
 # invalidate; a cached dashboard is ~0.1 MB (82 KB at 20,000 agreements), so MAX_ENTRIES bounds
 # the memory at about 20 MB per process.
-REPORTS_CACHE_SECONDS = envint("REPORTS_CACHE_SECONDS", 120)
+REPORTS_CACHE_SECONDS = envint("REPORTS_CACHE_SECONDS", 60)  # at most 60 used: the key holds the minute
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
