@@ -18,7 +18,7 @@ from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import documents, policy, workflow
-from agreements.editing import check_version
+from agreements.editing import bump_version, check_version
 from agreements.models import (
     Agreement, Document, FocusArea, Milestone, Organization, Party, Pillar, ProgressUpdate, TransitionLog, User,
 )
@@ -227,6 +227,15 @@ class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
     list_select_related = ["agreement", "owner"]
     autocomplete_fields = ["agreement", "owner"]
     date_hierarchy = "due_on"
+
+    def save_model(self, request, obj, form, change):
+        """An officer's milestone form opened before this correction must not overwrite it."""
+        super().save_model(request, obj, form, change)
+        bump_version(obj.agreement)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        bump_version(obj.agreement)
 
 
 @admin.register(Party)

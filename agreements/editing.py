@@ -7,6 +7,8 @@ save is refused with a `StaleEdit` the form shows next to the current values.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
@@ -34,3 +36,9 @@ def check_version(agreement: Agreement, expected: int | None) -> int:
         )
     agreement.version = current
     return current
+
+
+def bump_version(agreement: Agreement) -> None:
+    """A change to the agreement's milestones: editing forms opened before it become stale."""
+    Agreement.objects.filter(pk=agreement.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    agreement.version += 1

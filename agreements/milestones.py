@@ -11,12 +11,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy as _lazy
 
 from agreements import policy
-from agreements.editing import check_version
+from agreements.editing import bump_version, check_version
 from agreements.models import Agreement, Milestone, Status, User
 
 
@@ -70,11 +69,6 @@ def _locked_for_change(agreement: Agreement, by: User, expected_version: int | N
         raise MilestoneError(refusal, code="state")
 
 
-def _bump_version(agreement: Agreement) -> None:
-    Agreement.objects.filter(pk=agreement.pk).update(version=F("version") + 1, updated_at=timezone.now())
-    agreement.version += 1
-
-
 def add_milestone(agreement: Agreement, *, by: User, title: str, due_on: datetime.date,
                   owner: User | None = None, expected_version: int | None) -> Milestone:
     with transaction.atomic():
@@ -83,7 +77,7 @@ def add_milestone(agreement: Agreement, *, by: User, title: str, due_on: datetim
         milestone._history_user = by
         milestone.full_clean()
         milestone.save()
-        _bump_version(agreement)
+        bump_version(agreement)
     return milestone
 
 
@@ -93,7 +87,7 @@ def edit_milestone(milestone: Milestone, *, by: User, title: str, due_on: dateti
         _locked_for_change(milestone.agreement, by, expected_version)
         milestone.title, milestone.due_on, milestone.owner = title, due_on, owner or milestone.agreement.owner
         _save(milestone, by)
-        _bump_version(milestone.agreement)
+        bump_version(milestone.agreement)
     return milestone
 
 
@@ -106,7 +100,7 @@ def complete_milestone(milestone: Milestone, *, by: User, done_on: datetime.date
             raise MilestoneError({"done_on": _("The done date cannot be in the future.")}, code="future")
         milestone.state, milestone.done_on, milestone.evidence = Milestone.State.DONE, done_on, evidence.strip()
         _save(milestone, by)
-        _bump_version(milestone.agreement)
+        bump_version(milestone.agreement)
     return milestone
 
 
@@ -116,7 +110,7 @@ def waive_milestone(milestone: Milestone, *, by: User, reason: str, expected_ver
         _require_planned(milestone)
         milestone.state, milestone.waiver_reason = Milestone.State.WAIVED, reason.strip()
         _save(milestone, by)
-        _bump_version(milestone.agreement)
+        bump_version(milestone.agreement)
     return milestone
 
 

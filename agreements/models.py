@@ -213,9 +213,11 @@ class Agreement(models.Model):
                 condition=Q(end_date__isnull=True) | Q(signed_on__isnull=True) | Q(end_date__gte=models.F("signed_on")),
                 name="agreement_ends_after_signature",
             ),
-            # A signed agreement has a signature date; drafts may not have one yet.
+            # A signed agreement has a signature date; drafts may not have one yet, and a draft
+            # abandoned before signature is terminated without one.
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(signed_on__isnull=False), name="agreement_signed_has_date"
+                condition=Q(status__in=["draft", "terminated"]) | Q(signed_on__isnull=False),
+                name="agreement_signed_has_date",
             ),
         ]
         indexes = [
@@ -243,6 +245,8 @@ class Agreement(models.Model):
                 errors["currency"] = _("Use the three-letter ISO 4217 code, e.g. JPY or USD.")
         if self.value is not None and not self.currency:
             errors["currency"] = _("Give the currency of the value (e.g. JPY).")
+        if not self.signed_on and self.status not in (Status.DRAFT, Status.TERMINATED):
+            errors["signed_on"] = _("A signed agreement needs its date of signature.")
         if errors:
             raise ValidationError(errors)
 

@@ -53,6 +53,12 @@ def needs_signature_date(agreement: Agreement, user: User) -> str | None:
     return None if agreement.signed_on else str(_("Signing needs the date of signature."))
 
 
+def needs_signature_to_reopen(agreement: Agreement, user: User) -> str | None:
+    """A draft may be terminated (abandoned before signature); it reopens only once signed."""
+    return None if agreement.signed_on else str(
+        _("Reopening needs the date of signature: this agreement was terminated before it was signed."))
+
+
 def needs_two_parties(agreement: Agreement, user: User) -> str | None:
     count = _party_organizations(agreement)
     if count >= 2:
@@ -124,7 +130,7 @@ REQUEST_CLOSURE = Rule("request_closure", _("Request closure"), MEMBER, MEMBER_T
 APPROVE = Rule("approve", _("Approve closure"), MANAGER, MANAGER_TEXT, checks=(needs_second_manager,))
 REJECT = Rule("reject", _("Reject closure"), MANAGER, MANAGER_TEXT, needs_reason=True)
 TERMINATE = Rule("terminate", _("Terminate"), MANAGER, MANAGER_TEXT, needs_reason=True)
-REOPEN = Rule("reopen", _("Reopen"), MANAGER, MANAGER_TEXT, needs_reason=True)
+REOPEN = Rule("reopen", _("Reopen"), MANAGER, MANAGER_TEXT, needs_reason=True, checks=(needs_signature_to_reopen,))
 
 WORKFLOW: dict[str, dict[str, Rule]] = {
     Status.DRAFT: {Status.SIGNED: SIGN, Status.TERMINATED: TERMINATE},

@@ -165,3 +165,24 @@ def test_an_impossible_date_drill_down_is_a_bad_lookup_not_a_crash(client, super
     assert response.status_code in (200, 302)
     if response.status_code == 302:
         assert response.url == f"{url}?e=1"
+
+
+def test_a_signed_agreement_keeps_its_signature_date(entry_client, agreement, move_to):
+    move_to(agreement, Status.SIGNED)
+    url = reverse("admin:agreements_agreement_change", args=[agreement.pk])
+    response = entry_client.post(url, change_data(agreement, signed_on=""))
+    assert response.status_code == 200
+    assert "A signed agreement needs its date of signature." in response.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.signed_on is not None
+
+
+def test_a_milestone_corrected_in_the_admin_makes_open_forms_stale(entry_client, agreement):
+    milestone = MilestoneFactory(agreement=agreement, title="Feasibility study")
+    before = Agreement.objects.get(pk=agreement.pk).version
+    url = reverse("admin:agreements_milestone_change", args=[milestone.pk])
+    data = {"agreement": agreement.pk, "title": "Feasibility study (revised)", "due_on": "2026-09-30",
+            "owner": "", "state": "planned", "done_on": "", "evidence": "", "waiver_reason": ""}
+    response = entry_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Agreement.objects.get(pk=agreement.pk).version == before + 1

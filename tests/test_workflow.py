@@ -145,6 +145,17 @@ def test_hold_reject_terminate_reopen_need_a_reason(agreement, manager, move_to,
     assert agreement.status == dst
 
 
+def test_a_draft_abandoned_before_signature_is_terminated_and_reopens_only_once_signed(manager):
+    draft = AgreementFactory(signed_on=None)
+    workflow.transition(draft, Status.TERMINATED, by=manager, comment="Negotiation abandoned")
+    draft.refresh_from_db()
+    assert (draft.status, draft.signed_on) == (Status.TERMINATED, None)
+    with pytest.raises(TransitionError) as refused:
+        workflow.transition(draft, Status.IN_PROGRESS, by=manager, comment="Talks resumed")
+    assert refused.value.messages == [
+        "Reopening needs the date of signature: this agreement was terminated before it was signed."]
+
+
 # --- Four eyes ----------------------------------------------------------------------------
 
 def test_manager_cannot_approve_a_closure_they_requested(agreement, manager, second_manager, move_to):
