@@ -24,7 +24,6 @@ from agreements.models import (
     User,
 )
 
-STALE_DAYS = ReminderPolicy._meta.get_field("stale_days").default  # until a policy is saved in the admin
 OWNER_SILENT_DAYS = 60
 STALE_STATUSES = (Status.SIGNED, Status.IN_PROGRESS)
 
@@ -51,7 +50,7 @@ def today() -> datetime.date:
 
 def stale_q(days: int | None = None, now: datetime.datetime | None = None) -> Q:
     """Signed or in progress and no progress update for `days` days — by default the reminder
-    policy's stale threshold (STALE_DAYS while no policy is saved), so the list, the reports
+    policy's stale threshold (its default while no policy is saved), so the list, the reports
     and the stale reminders agree. Never updated counts from the signature date: a document
     signed last week is not yet "a month without news"."""
     if days is None:
@@ -93,7 +92,7 @@ class AgreementFilter(django_filters.FilterSet):
                                            widget=FlagCheckbox)
     due_within = django_filters.NumberFilter(method="by_due_within", label=_("Milestone due within (days)"),
                                              min_value=0, max_value=3660)
-    stale = django_filters.BooleanFilter(method="by_stale", label=_("No update for 30 days"),
+    stale = django_filters.BooleanFilter(method="by_stale", label=_("No recent progress update"),
                                          widget=FlagCheckbox)
     quality = django_filters.MultipleChoiceFilter(choices=QUALITY_CHOICES, method="by_quality", label=_("Data gaps"))
     confidentiality = django_filters.ChoiceFilter(choices=Agreement.Confidentiality.choices,

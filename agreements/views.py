@@ -28,7 +28,7 @@ from agreements.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
 from agreements.forms import DocumentForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form, submitted
 from agreements.list_links import active_filters, sort_columns
-from agreements.models import Agreement, Status
+from agreements.models import Agreement, ReminderPolicy, Status
 from agreements.agreement_page import load_agreement, render_agreement_page
 
 PAGE_SIZE = 25
@@ -47,11 +47,13 @@ def require(allowed: bool, explanation: str) -> None:
 
 def home(request: HttpRequest) -> HttpResponse:
     user, today = request.user, timezone.localdate()
+    stale_days = ReminderPolicy.current().stale_days  # the list's "stale" filter and the reminders use it too
     return render(request, "agreements/home.html", {
         "today": today,
         "agreements": workspace.section(workspace.my_agreements(user, today)),
         "milestones": workspace.section(workspace.my_milestones(user, today)),
-        "stale": workspace.section(workspace.my_stale_agreements(user)),
+        "stale": workspace.section(workspace.my_stale_agreements(user, stale_days)),
+        "stale_days": stale_days,
         "closures": workspace.section(workspace.closures_awaiting(user)),
         "is_manager": policy.is_manager(user),
         "soon_days": workspace.SOON_DAYS,

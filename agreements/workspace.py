@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from agreements import policy
-from agreements.filters import STALE_DAYS, stale_q
+from agreements.filters import stale_q
 from agreements.models import Agreement, Milestone, Status, User
 
 SOON_DAYS = 14
@@ -67,7 +67,8 @@ def my_milestones(user: User, today: datetime.date, days: int = SOON_DAYS) -> Qu
             .select_related("agreement").order_by("due_on", "id"))
 
 
-def my_stale_agreements(user: User, days: int = STALE_DAYS) -> QuerySet:
+def my_stale_agreements(user: User, days: int | None = None) -> QuerySet:
+    """Agreements I own or work on without an update for `days` (the reminder policy's threshold)."""
     return (policy.visible_agreements(user).filter(member_q(user)).filter(stale_q(days))
             .select_related("pillar").order_by("last_progress_at", "reference"))
 

@@ -54,6 +54,7 @@ def test_milestones_of_others_and_of_closed_agreements_are_not_mine(client, offi
     assert "Nothing overdue" in milestones
 
 
+@time_machine.travel(NOW, tick=False)
 def test_agreements_without_an_update_for_30_days(client, officer, manager, mine):
     fresh = AgreementFactory(reference="MINE-2", owner=officer)
     workflow.transition(fresh, Status.SIGNED, by=manager)
@@ -66,6 +67,20 @@ def test_agreements_without_an_update_for_30_days(client, officer, manager, mine
     stale = section(client.get("/").content.decode(), "stale")
     assert "MINE-1" in stale and "no update yet" in stale
     assert "MINE-3" in stale and "MINE-2" not in stale
+
+
+@time_machine.travel(NOW, tick=False)
+def test_without_an_update_follows_the_reminder_policy(client, officer, mine):
+    """My work, the list's filter and the stale reminders use one threshold: the policy's."""
+    from agreements.models import ReminderPolicy
+
+    record_progress(mine, by=officer, percent_complete=5, health="on_track", summary="Last month",
+                    at=NOW - datetime.timedelta(days=20))
+    client.force_login(officer)
+    assert "MINE-1" not in section(client.get("/").content.decode(), "stale")
+    ReminderPolicy.objects.create(pk=ReminderPolicy.SINGLETON_ID, stale_days=14)
+    body = client.get("/").content.decode()
+    assert "MINE-1" in section(body, "stale") and "Waiting for a progress update (14 days or more)" in body
 
 
 def test_my_open_agreements_include_team_work_not_others(client, teammate, officer, other_officer, mine):
