@@ -369,10 +369,9 @@ from django.http import Http404  # noqa: E402
 from django.shortcuts import redirect  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from agreements import exports, import_staging  # noqa: E402
+from agreements import exports, import_staging, views  # noqa: E402
 from agreements.forms import submitted  # noqa: E402
 from agreements.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS  # noqa: E402
-from agreements.filters import AgreementFilter  # noqa: E402
 from agreements.imports import import_agreements  # noqa: E402
 from agreements.spreadsheets import ENCODINGS, FileRefused, read_upload  # noqa: E402
 
@@ -484,15 +483,11 @@ class AgreementImportExportAdmin(AgreementAdmin):
         raise Http404
 
     def export_view(self, request, fmt: str):
-        """The visible agreements, narrowed by the list's filter parameters (agreements.filters)."""
+        """The site's export (the list's filter parameters, invalid ones refused, the visible
+        agreements only) behind the admin's own permission."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        queryset = AgreementFilter(request.GET, queryset=policy.visible_agreements(request.user), request=request).qs
-        responses = {"csv": exports.agreements_csv_response, "xlsx": exports.xlsx_response,
-                     "milestones-csv": exports.milestones_csv_response}
-        if fmt not in responses:
-            raise Http404
-        return responses[fmt](queryset)
+        return views.export_agreements(request, fmt)
 
 
 admin.site.unregister(Agreement)

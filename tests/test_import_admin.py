@@ -129,6 +129,7 @@ def test_export_applies_the_list_filters_and_visibility(entry_client, agreement,
     assert [r["reference"] for r in rows] == [agreement.reference]  # the restricted one is not visible
     response = entry_client.get(url, {"status": "draft"})
     assert b"".join(response.streaming_content).decode("utf-8-sig").count("\n") == 1  # header only
+    assert entry_client.get(url, {"status": "nonsense"}).status_code == 400  # never "everything" instead
 
 
 def test_export_selected_action(entry_client, agreement):
