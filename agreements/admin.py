@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import documents, policy, workflow
 from agreements.editing import bump_version, check_version
+from agreements.filters import countries_in_use
 from agreements.models import (
     Agreement, Document, FocusArea, Milestone, Organization, Party, Pillar, ProgressUpdate, TransitionLog, User,
 )
@@ -31,8 +32,7 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        used = Organization.objects.filter(parties__isnull=False).order_by().values_list("country", flat=True).distinct()
-        return sorted(((code, countries.name(code)) for code in used), key=lambda item: str(item[1]))
+        return sorted(((code, countries.name(code)) for code in countries_in_use()), key=lambda item: str(item[1]))
 
     def queryset(self, request, queryset):
         if self.value():

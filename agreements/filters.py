@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements.models import (
-    Agreement, FocusArea, Health, Milestone, Party, Pillar, ProgressUpdate, ReminderPolicy, Status, TransitionLog,
-    User,
+    Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, ProgressUpdate, ReminderPolicy, Status,
+    TransitionLog, User,
 )
 
 OWNER_SILENT_DAYS = 60
@@ -230,6 +230,13 @@ def quality_q(gap: str) -> Q:
     if gap == "no_lead_organization":
         return Q(lead_organization__isnull=True)
     raise ValueError(gap)
+
+
+def countries_in_use() -> set[str]:
+    """Country codes of organizations party to an agreement (the country drop-downs). EXISTS per
+    organization (a few dozen index probes), not a DISTINCT over every party row."""
+    with_parties = Organization.objects.filter(Exists(Party.objects.filter(organization=OuterRef("pk"))))
+    return set(with_parties.order_by().values_list("country", flat=True).distinct())
 
 
 def owner_choices() -> QuerySet:

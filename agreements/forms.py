@@ -7,15 +7,14 @@ somebody else's change cannot overwrite it.
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements.assignment import assignable_users
-from agreements.filters import owner_choices
-from agreements.models import Agreement, Health, Milestone, Organization, Party, ProgressUpdate
+from agreements.filters import countries_in_use, owner_choices
+from agreements.models import Agreement, Health, Milestone, ProgressUpdate
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -142,10 +141,7 @@ def _owner_choices(current: str) -> list[tuple[str, str]]:
 
 
 def _countries_in_use(form: forms.Form) -> list[tuple[str, str]]:
-    # EXISTS per organization (a few dozen index probes), not a DISTINCT over every party row.
-    with_parties = Organization.objects.filter(Exists(Party.objects.filter(organization=OuterRef("pk"))))
-    used = set(with_parties.values_list("country", flat=True).distinct())
-    used |= set(form.data.getlist("country") if hasattr(form.data, "getlist") else [])
+    used = countries_in_use() | set(form.data.getlist("country") if hasattr(form.data, "getlist") else [])
     return [(code, name) for code, name in countries if code in used]
 
 

@@ -29,9 +29,9 @@ from django_countries import countries
 
 from agreements import report_cache
 from agreements.drilldown import Drill, Figure, dashboard_filter, filter_params, filter_summary, plain
-from agreements.filters import QUALITY_CHOICES, AgreementFilter, owner_choices, quality_q, stale_q
+from agreements.filters import QUALITY_CHOICES, AgreementFilter, countries_in_use, owner_choices, quality_q, stale_q
 from agreements.models import (
-    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, Status, TransitionLog,
+    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Party, Pillar, Status, TransitionLog,
 )
 
 IMPLEMENTATION = (Status.IN_PROGRESS, Status.ON_HOLD, Status.PENDING_CLOSURE, Status.COMPLETED)
@@ -359,8 +359,7 @@ class Dashboard:
 
 
 def filter_choices(params: dict[str, list[str]], pillars: list[Pillar], areas: list[FocusArea]) -> Choices:
-    codes = set(Organization.objects.order_by().values_list("country", flat=True).distinct())
-    codes |= set(params.get("country", []))  # keep a selected country even if no organization has it
+    codes = countries_in_use() | set(params.get("country", []))  # keep a selected country even if no organization has it
     owners = owner_choices()
     return Choices(pillars, areas, sorted(((c, countries.name(c) or c) for c in codes), key=lambda pair: pair[1]),
                    list(Status.choices), list(owners), params)
