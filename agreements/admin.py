@@ -515,9 +515,10 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
     ]
 
     def changelist_view(self, request, extra_context=None):
-        policy = ReminderPolicy.current()
-        if policy.pk and ReminderPolicy.objects.filter(pk=policy.pk).exists():
-            return HttpResponseRedirect(reverse("admin:agreements_reminderpolicy_change", args=[policy.pk]))
+        """One policy: its page if saved, else the form to save the defaults."""
+        if ReminderPolicy.objects.filter(pk=ReminderPolicy.SINGLETON_ID).exists():
+            return HttpResponseRedirect(
+                reverse("admin:agreements_reminderpolicy_change", args=[ReminderPolicy.SINGLETON_ID]))
         return HttpResponseRedirect(reverse("admin:agreements_reminderpolicy_add"))
 
     def has_add_permission(self, request):

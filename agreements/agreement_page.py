@@ -44,8 +44,7 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, status:
         "today": timezone.localdate(),
         "can_work": can_work,
         "can_reassign": policy.can_reassign(user, agreement),
-        # The rule agreements.documents.store_document applies, asked here to offer the form or not.
-        "can_upload": can_work or policy.can_edit_record(user, agreement),
+        "can_upload": policy.can_add_documents(user, agreement),
         "is_member": policy.is_member(user, agreement),
         "milestones": milestones,
         "milestone_counts": _milestone_counts(milestones),

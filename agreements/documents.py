@@ -91,7 +91,7 @@ def _hides_a_zip(upload: UploadedFile) -> bool:
 
 
 def store_document(agreement: Agreement, upload: UploadedFile, *, title: str, by: User) -> Document:
-    if not policy.can_work_on(by, agreement) and not policy.can_edit_record(by, agreement):
+    if not policy.can_add_documents(by, agreement):
         raise PermissionDenied(_("Only the owner, the team, data entry staff or a manager may add documents."))
     content_type = detect_content_type(upload)
     document = Document(

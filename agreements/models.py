@@ -147,10 +147,6 @@ class AgreementQuerySet(models.QuerySet):
     def open(self) -> "AgreementQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
 
-    def with_overdue_milestones(self, today: datetime.date) -> "AgreementQuerySet":
-        overdue = Milestone.objects.overdue(today).filter(agreement=models.OuterRef("pk"))
-        return self.filter(models.Exists(overdue))
-
 
 class Agreement(models.Model):
     Kind = AgreementKind

@@ -132,6 +132,11 @@ def can_edit_record(user: "User", agreement: "Agreement | None" = None) -> bool:
     return is_data_entry(user) and (agreement is None or can_view(user, agreement))
 
 
+def can_add_documents(user: "User", agreement: "Agreement") -> bool:
+    """Attach files: whoever works on the agreement, and those who keep its record."""
+    return can_work_on(user, agreement) or can_edit_record(user, agreement)
+
+
 def can_reassign(user: "User", agreement: "Agreement") -> bool:
     return is_manager(user)
 

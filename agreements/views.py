@@ -153,7 +153,7 @@ def take_transition(request: HttpRequest, reference: str, to: str) -> HttpRespon
 @require_POST
 def upload_document(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
-    require(policy.can_work_on(request.user, agreement) or policy.can_edit_record(request.user, agreement),
+    require(policy.can_add_documents(request.user, agreement),
             _("Only the owner, the team, data entry staff or a manager may add documents to this agreement."))
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
