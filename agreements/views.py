@@ -130,10 +130,9 @@ def take_transition(request: HttpRequest, reference: str, to: str) -> HttpRespon
     agreement = load_agreement(request.user, reference)
     if to not in Status.values:
         raise Http404("No such status.")
-    options = {option.to: option for option in workflow.available_transitions(agreement, request.user)}
-    target_rule = workflow.WORKFLOW.get(agreement.status, {}).get(to)
-    if to not in options and target_rule is not None:
-        raise PermissionDenied(str(target_rule.who_text))
+    rule = workflow.WORKFLOW.get(agreement.status, {}).get(to)
+    if rule is not None and not rule.who(request.user, agreement):  # no right at all: 403; not now: the form says why
+        raise PermissionDenied(str(rule.who_text))
     form = TransitionForm(request.POST, prefix=f"t-{to}")
     if not form.is_valid():
         return render_agreement_page(request, agreement, status=400, forms={("transition", to): form})
