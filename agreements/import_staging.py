@@ -66,9 +66,11 @@ def discard(user, token: str) -> None:
 
 
 def _remove(folder: str) -> None:
+    """The staged files and their folder (FileSystemStorage deletes an empty directory)."""
     try:
         for name in default_storage.listdir(folder)[1]:
             default_storage.delete(f"{folder}/{name}")
+        default_storage.delete(folder)
     except OSError:
         pass
 
@@ -80,7 +82,11 @@ def sweep(now: datetime.datetime | None = None) -> None:
     except OSError:
         return
     for user_folder in users:
-        for token in default_storage.listdir(f"{ROOT}/{user_folder}")[0]:
+        try:
+            tokens = default_storage.listdir(f"{ROOT}/{user_folder}")[0]
+        except OSError:  # removed by a sweep running at the same time
+            continue
+        for token in tokens:
             folder = f"{ROOT}/{user_folder}/{token}"
             try:
                 if default_storage.get_modified_time(f"{folder}/names.json") < cutoff:

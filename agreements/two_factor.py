@@ -7,12 +7,14 @@ checked by django-otp, which throttles repeated failures.
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -43,7 +45,7 @@ def qr_data_uri(text: str) -> str:
 def verify(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
-        return redirect(f"/accounts/2fa/setup/?next={_next_url(request)}")
+        return redirect(f"{reverse('two-factor-setup')}?{urlencode({'next': _next_url(request)})}")
     form = TokenForm(submitted(request))
     if form.is_valid():
         if not device.verify_is_allowed()[0]:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.models import Agreement, Milestone
 from tests.factories import UserFactory
@@ -151,3 +153,18 @@ def test_a_long_preview_lists_the_first_rows_and_counts_the_rest(entry_client, m
     page = response.content.decode()
     assert "Agreements: 5 created" in page and "… and 3 more rows." in page
     assert "CAJ-2025-002" in page and "CAJ-2025-003" not in page
+
+
+def test_staged_uploads_leave_no_folders_behind(private_storage, data_entry):
+    """Each upload sweeps the staging area: folders of discarded or expired uploads must go, or
+    every later preview walks all of them."""
+    from agreements import import_staging
+    from agreements.spreadsheets import Upload
+
+    kept = import_staging.stage(data_entry, {"agreements": Upload("a.csv", b"reference\n")})
+    gone = import_staging.stage(data_entry, {"agreements": Upload("b.csv", b"reference\n")})
+    import_staging.discard(data_entry, gone)
+    user_folder = private_storage / import_staging.ROOT / str(data_entry.pk)
+    assert sorted(p.name for p in user_folder.iterdir()) == [kept]
+    import_staging.sweep(timezone.now() + import_staging.KEEP + datetime.timedelta(minutes=1))
+    assert list(user_folder.iterdir()) == []

@@ -8,6 +8,7 @@ import re
 import secrets
 import subprocess
 import sys
+from urllib.parse import parse_qs, urlsplit
 from pathlib import Path
 
 import pytest
@@ -160,9 +161,13 @@ def require_2fa(settings):
 @time_machine.travel(START, tick=False)
 def test_manager_must_enrol_then_verify_a_second_factor(client, manager, require_2fa):
     sign_in(client, manager.username, TEST_PASSWORD)
-    response = client.get("/agreements/")
+    wanted = "/agreements/?status=signed&pillar=connectivity"
+    response = client.get(wanted)
     assert response.status_code == 302 and response.url.startswith("/accounts/2fa/verify/")
-    response = client.get(response.url, follow=True)
+    response = client.get(response.url)  # no device yet: on to the set-up, the whole address kept
+    assert response.url.startswith("/accounts/2fa/setup/")
+    assert parse_qs(urlsplit(response.url).query)["next"] == [wanted]
+    response = client.get(response.url)
     assert "Set up two-factor sign-in" in response.content.decode()
     device = TOTPDevice.objects.get(user=manager)
     assert "not valid" in client.post("/accounts/2fa/setup/", {"token": "000000"}).content.decode()
