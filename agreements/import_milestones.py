@@ -20,7 +20,7 @@ from agreements.import_plan import (
     find_target,
     parse_row,
 )
-from agreements.import_values import normalise_name, parse_text
+from agreements.import_values import deactivated_owner, normalise_name, parse_text
 from agreements.models import Milestone
 from agreements.spreadsheets import Sheet
 
@@ -154,6 +154,11 @@ def _decide(plan: Plan, row: MilestoneRow) -> None:
         old = current(row.existing)
         row.changes = [name for name, value in values.items() if old[name] != value]
         row.action = "updated" if row.changes else "unchanged"
+    refusal = deactivated_owner(plan.lookups, values.get("owner")) if row.action == "created" or "owner" in row.changes else None
+    if refusal:
+        plan.problem(refusal, row.row, "owner", SHEET)
+        row.action = "failed"
+        return
     if row.action != "unchanged" and not row.target.visible:
         plan.problem(_("this agreement's milestones cannot be changed by you."), row.row, "reference", SHEET)
         row.action = "failed"

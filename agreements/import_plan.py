@@ -46,6 +46,7 @@ from agreements.import_values import (
     CellProblem,
     Lookups,
     Unordered,
+    deactivated_owner,
     normalise_name,
     parse_amount,
     parse_choice,
@@ -372,6 +373,9 @@ def _check_result(plan: Plan, row: AgreementRow) -> None:
     changed = set(row.changes) | (set(row.values) if row.action == "created" else set())
     value, currency = row.resulting("value"), row.resulting("currency")
     signed_on, end_date = row.resulting("signed_on"), row.resulting("end_date")
+    refusal = deactivated_owner(plan.lookups, row.resulting("owner")) if "owner" in changed else None
+    if refusal:
+        _fail(plan, row, refusal, "owner")
     if value is not None and not currency and changed & {"value", "currency"}:
         _fail(plan, row, _("give the currency of the value (e.g. JPY)."), "currency")
     if signed_on and end_date and end_date < signed_on and changed & {"signed_on", "end_date"}:

@@ -196,6 +196,7 @@ class Lookups:
         self.roles = choice_map(Party.Role.choices)
         self.pillars = _by_code_and_name(Pillar.objects.all())
         self.focus_areas = _by_code_and_name(FocusArea.objects.all())
+        self.deactivated: dict[int, str] = {}  # user id → username, as met in the file
         self._users_by_username: dict[str, list[tuple]] = {}
         self._users_by_email: dict[str, list[tuple]] = {}
         for row in User.objects.values_list("pk", "username", "email", "is_active"):
@@ -224,8 +225,8 @@ class Lookups:
         if len(rows) > 1:
             raise CellProblem(_("“%(value)s” matches several users; give the username.") % {"value": text})
         pk, username, _email, active = rows[0]
-        if not active:
-            raise CellProblem(_("the user “%(value)s” is deactivated.") % {"value": username})
+        if not active:  # fine where the owner stays as it is (an export re-imported); refused where set
+            self.deactivated[pk] = username
         return pk
 
     # --- organizations ---
@@ -298,3 +299,10 @@ def _party_parts(text: str, *, lead: bool = False) -> tuple[str, str, str | None
     if lead and role is not None:
         raise CellProblem(_("“%(value)s”: the lead organization has no role; write “Name (CC)”.") % {"value": text})
     return name, country, role
+
+
+def deactivated_owner(lookups: Lookups, owner: int | None) -> str | None:
+    """The refusal when a row would make a deactivated user an owner (see Lookups.user)."""
+    if owner in lookups.deactivated:
+        return _("the user “%(value)s” is deactivated.") % {"value": lookups.deactivated[owner]}
+    return None

@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+from django.db import models
 
 from agreements import demo, exports
 from agreements.imports import import_agreements
@@ -53,6 +54,21 @@ def test_an_unedited_csv_export_imports_as_unchanged(summit):
     assert report.ok, report.lines()
     assert report.counts() == {"created": 0, "updated": 0, "unchanged": 40}
     assert report.counts("milestones") == {"created": 0, "updated": 0, "unchanged": Milestone.objects.count()}
+
+
+def test_an_owner_who_has_left_does_not_block_the_round_trip(summit):
+    """Deactivating an account is how people leave; their agreements keep them as owner until
+    reassigned, and re-importing an export must not fail on that — only making them owner does."""
+    agreement = Agreement.objects.filter(milestones__owner=models.F("owner")).first()
+    User.objects.filter(pk=agreement.owner_id).update(is_active=False)
+    agreements, milestones = export_csv(Agreement.objects.all())
+    report = import_agreements(summit, agreements, milestones)
+    assert report.ok, report.lines()
+    assert report.counts() == {"created": 0, "updated": 0, "unchanged": 40}
+    other = Agreement.objects.exclude(owner=agreement.owner).first()
+    edited = edit_csv(agreements, other.reference, owner=agreement.owner.username)
+    assert import_agreements(summit, edited).lines()[-1].endswith(
+        f"column owner: the user “{agreement.owner.username}” is deactivated.")
 
 
 def test_an_unedited_xlsx_export_imports_as_unchanged(summit):
