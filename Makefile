@@ -8,7 +8,9 @@ PORT ?= 8000
 .PHONY: run test install install-dev browser migrate clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "No venv module: on Debian, apt-get install python3-venv"; exit 1; }
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
@@ -27,8 +29,8 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "Could not install chromium: browser tests will skip."; \
-	  else echo "chromium not found and cannot install it: browser tests will skip."; fi; }
+	      || echo "Could not install chromium: browser tests will skip (fail with CI=true)."; \
+	  else echo "chromium not found and cannot install it: browser tests will skip (fail with CI=true)."; fi; }
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -63,15 +63,15 @@ def test_it_seeds_the_summit_and_the_larger_database(bench_run):
     assert seed["n"]["milestones"] > seed["demo"]["milestones"]
 
 
-def test_every_page_is_timed_or_reported_missing(bench_run):
+def test_every_page_is_timed_without_errors(bench_run):
+    """The harness reports a page "n/a" when a branch has not built it; here every page exists."""
     results = bench_run["results"]
+    assert len(results["pages"]) == 9
     for page in results["pages"]:
         figures = results["latency"][page["key"]]
-        if "reason" in figures:
-            assert figures["reason"].startswith("n/a"), page
-        else:
-            assert figures["requests"] == 5 and figures["errors"] == 0, (page, figures)
-            assert 0 < figures["median_ms"] <= figures["p95_ms"]
+        assert "reason" not in figures, (page, figures)
+        assert figures["requests"] == 5 and figures["errors"] == 0, (page, figures)
+        assert 0 < figures["median_ms"] <= figures["p95_ms"]
     assert results["ratios"]["floor"] == 1.0
 
 
@@ -86,7 +86,9 @@ def test_the_list_is_compared_with_the_admin_changelist_on_the_same_filter(bench
 def test_query_counts_do_not_grow_with_the_data(bench_run):
     for key, by_role in bench_run["results"]["queries"].items():
         for role, counts in by_role.items():
-            if counts["demo"]["status"] == 200:
+            expected = 403 if key.startswith("reports") and role == "officer" else 200  # reports: managers, viewers
+            assert counts["demo"]["status"] == counts["n"]["status"] == expected, (key, role, counts)
+            if expected == 200:
                 assert counts["equal"] is True, (key, role, counts)
 
 
@@ -96,10 +98,11 @@ def test_load_users_sign_in_through_the_login_form(bench_run):
     assert "list (filters)" in load["tasks"]
 
 
-def test_jobs_are_timed_or_reported_not_built(bench_run):
-    for name, figures in bench_run["results"]["jobs"].items():
-        timed = any(key.endswith("seconds") for key in figures)
-        assert timed or figures["result"].startswith("n/a"), (name, figures)
+def test_every_job_is_timed(bench_run):
+    jobs = bench_run["results"]["jobs"]
+    assert len(jobs) >= 6
+    for name, figures in jobs.items():
+        assert any(key.endswith("seconds") for key in figures), (name, figures)
 
 
 def test_it_drops_its_databases(bench_run):

@@ -15,16 +15,9 @@ from agreements.models import Agreement, Milestone
 from tests.factories import UserFactory
 from tests.import_files import csv_bytes, milestone, row, workbook
 
-pytestmark = pytest.mark.usefixtures("import_orgs", "officer")
+pytestmark = pytest.mark.usefixtures("import_orgs", "officer", "private_media")  # staged uploads in tmp_path
 IMPORT = reverse("admin:agreements_agreement_import")
 CONFIRM = reverse("admin:agreements_agreement_import_confirm")
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
-    return tmp_path
 
 
 @pytest.fixture
@@ -155,7 +148,7 @@ def test_a_long_preview_lists_the_first_rows_and_counts_the_rest(entry_client, m
     assert "CAJ-2025-002" in page and "CAJ-2025-003" not in page
 
 
-def test_staged_uploads_leave_no_folders_behind(private_storage, data_entry):
+def test_staged_uploads_leave_no_folders_behind(private_media, data_entry):
     """Each upload sweeps the staging area: folders of discarded or expired uploads must go, or
     every later preview walks all of them."""
     from agreements import import_staging
@@ -164,7 +157,7 @@ def test_staged_uploads_leave_no_folders_behind(private_storage, data_entry):
     kept = import_staging.stage(data_entry, {"agreements": Upload("a.csv", b"reference\n")})
     gone = import_staging.stage(data_entry, {"agreements": Upload("b.csv", b"reference\n")})
     import_staging.discard(data_entry, gone)
-    user_folder = private_storage / import_staging.ROOT / str(data_entry.pk)
+    user_folder = private_media / import_staging.ROOT / str(data_entry.pk)
     assert sorted(p.name for p in user_folder.iterdir()) == [kept]
     import_staging.sweep(timezone.now() + import_staging.KEEP + datetime.timedelta(minutes=1))
     assert list(user_folder.iterdir()) == []

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -11,6 +10,7 @@ from agreements import references
 from agreements.imports import import_agreements
 from agreements.models import Agreement, Pillar
 from tests.import_files import csv_bytes, row, upload
+from tests.services import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("import_orgs", "officer")]
 
@@ -19,15 +19,6 @@ def waiting_for_advisory_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
         return cursor.fetchone()[0] > 0
-
-
-def wait_until(condition, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,7 +50,7 @@ def test_an_import_waits_for_the_references_another_is_inserting(require_postgre
     assert holding.wait(20)
     second = threading.Thread(target=second_import)
     second.start()
-    assert wait_until(waiting_for_advisory_lock), "the second import should wait at the allocation lock"
+    wait_until(waiting_for_advisory_lock, 20, "the second import to wait at the allocation lock", interval=0.02)
     release.set()
     first.join(20)
     second.join(20)

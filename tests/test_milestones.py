@@ -3,15 +3,14 @@ and two people saving at once never both win (PostgreSQL row lock)."""
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 
 from agreements import assignment, milestones
 from agreements.editing import StaleEdit
 from agreements.models import Agreement, Milestone, Status
+from tests.concurrency import at_once
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
 DAY = datetime.date(2026, 1, 5)
@@ -86,24 +85,20 @@ def test_two_people_completing_at_once_one_wins(require_postgres):
     agreement.team.add(*members)
     milestone = MilestoneFactory(agreement=agreement)
     version = Agreement.objects.get(pk=agreement.pk).version
-    barrier, outcomes = threading.Barrier(len(members)), []
 
-    def act(user):
-        try:
+    def member(user):
+        def act(start):
             fresh = Milestone.objects.select_related("agreement").get(pk=milestone.pk)
-            barrier.wait()
-            milestones.complete_milestone(fresh, by=user, done_on=DAY, evidence=user.username, expected_version=version)
-            outcomes.append("won")
-        except StaleEdit:
-            outcomes.append("stale")
-        finally:
-            connection.close()
+            start()
+            try:
+                milestones.complete_milestone(fresh, by=user, done_on=DAY, evidence=user.username,
+                                              expected_version=version)
+                return "won"
+            except StaleEdit:
+                return "stale"
+        return act
 
-    threads = [threading.Thread(target=act, args=(user,)) for user in members]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(*(member(user) for user in members))
     assert sorted(outcomes) == ["stale", "stale", "won"]
     assert Agreement.objects.get(pk=agreement.pk).version == version + 1
     assert Milestone.history.filter(id=milestone.pk, state="done").count() == 1

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime
 import random
-import threading
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from agreements import delivery, reminders
 from agreements.models import Reminder
+from tests.concurrency import at_once
 from tests.conftest import free_port
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
@@ -51,21 +50,11 @@ def test_a_reminder_is_sent_once_however_many_messages_ask_for_it(queued):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_taking_the_same_reminders_at_once_send_one_email(require_postgres, queued):
-    barrier, results = threading.Barrier(2), []
+    def worker(start):
+        start()
+        return delivery.deliver([r.pk for r in queued])
 
-    def worker():
-        try:
-            barrier.wait()
-            results.append(delivery.deliver([r.pk for r in queued]))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [0, 2]
+    assert sorted(at_once(worker, worker)) == [0, 2]
     assert len(mail.outbox) == 1
     assert set(Reminder.objects.values_list("state", flat=True)) == {State.SENT}
 

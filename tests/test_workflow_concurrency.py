@@ -1,13 +1,11 @@
 """Two people acting at once: the row lock lets exactly one transition through (PostgreSQL)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from agreements import workflow
 from agreements.models import Status, TransitionLog
+from tests.concurrency import at_once
 from tests.factories import AgreementFactory, UserFactory
 
 pytestmark = pytest.mark.postgres
@@ -16,25 +14,19 @@ pytestmark = pytest.mark.postgres
 def race(agreement, attempts):
     """Start every (user, to) attempt at the same moment, each on its own connection;
     return {(username, to): "won" or the refusal message}."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes = {}
 
-    def act(user, to):
-        try:
-            barrier.wait()
-            workflow.transition(agreement.__class__.objects.get(pk=agreement.pk), to, by=user, comment="reason")
-            outcomes[(user.username, to)] = "won"
-        except workflow.TransitionError as error:
-            outcomes[(user.username, to)] = error.messages[0]
-        finally:
-            connection.close()
+    def attempt(user, to):
+        def act(start):
+            start()
+            try:
+                workflow.transition(agreement.__class__.objects.get(pk=agreement.pk), to, by=user, comment="reason")
+                return "won"
+            except workflow.TransitionError as error:
+                return error.messages[0]
+        return act
 
-    threads = [threading.Thread(target=act, args=attempt) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    outcomes = at_once(*(attempt(user, to) for user, to in attempts))
+    return {(user.username, to): outcome for (user, to), outcome in zip(attempts, outcomes)}
 
 
 @pytest.fixture
