@@ -8,7 +8,6 @@ agreement. Each section links to the agreement list filtered to exactly its rows
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from agreements import policy
 from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
 from agreements.reports import RISKY, at_risk_q
+from agreements.zones import local_today
 
 PERIOD_DAYS = 7
 UPCOMING_DAYS = 14
@@ -66,18 +66,6 @@ def short(name: str, count: int) -> str:
         "upcoming": ngettext("%(n)d due soon", "%(n)d due soon", count),
     }
     return forms[name] % {"n": count}
-
-
-def zone_of(user: User) -> zoneinfo.ZoneInfo:
-    """The user's time zone (the site's default if theirs is unknown to this machine)."""
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def local_today(reader: User, now: datetime.datetime) -> datetime.date:
-    return now.astimezone(zone_of(reader)).date()
 
 
 def list_link(**params) -> str:

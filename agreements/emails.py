@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from agreements import digest
-from agreements.digest import zone_of
+from agreements.zones import local_today, zone_of
 from agreements.models import Agreement, Milestone, Reminder, ReminderKind, User
 
 Kind = ReminderKind
@@ -100,7 +100,7 @@ def urgency(item: Item) -> tuple:
 
 def reminder_message(recipient: User, reminders: list[Reminder], now: datetime.datetime) -> EmailMultiAlternatives:
     """One recipient's reminders of a run: one item says it in the subject, several are listed."""
-    today = digest.local_today(recipient, now)
+    today = local_today(recipient, now)
     items = sorted((item_for(r, today, now) for r in reminders), key=urgency)
     context = {**common_context(recipient), "items": items[:MAX_ITEMS], "more": max(0, len(items) - MAX_ITEMS),
                "count": len(items), "first": items[0], "today": today}

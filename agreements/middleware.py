@@ -1,9 +1,9 @@
 """Show times in the signed-in user's own zone (everything is stored in UTC)."""
 from __future__ import annotations
 
-import zoneinfo
-
 from django.utils import timezone
+
+from agreements.zones import zone_of
 
 
 class UserTimezoneMiddleware:
@@ -11,12 +11,8 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        zone = getattr(request.user, "time_zone", None) if request.user.is_authenticated else None
-        if zone:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+        if request.user.is_authenticated:
+            timezone.activate(zone_of(request.user))  # the site's zone if theirs is unknown here
         else:
             timezone.deactivate()
         return self.get_response(request)

@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agreements import digest, workflow
-from agreements.digest import zone_of
+from agreements.zones import zone_of
 from agreements.filters import stale_q
 from agreements.models import (
     OPEN_STATUSES, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, Status, User,
