@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from agreements import emails
 from agreements.filters import STALE_STATUSES
-from agreements.models import OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderState, Status
+from agreements.models import OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy, ReminderState, Status
 from agreements.reminders import group_ids
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,11 @@ def still_due(reminder: Reminder) -> bool:
 
 def deliver(ids: list[int], now: datetime.datetime | None = None) -> int:
     """Send one e-mail for the rows `ids` (one recipient's reminders of a run, or a digest).
-    Returns how many reminders it carried; raises TemporaryFailure to ask for a retry."""
+    Returns how many reminders it carried; raises TemporaryFailure to ask for a retry.
+    While reminders are paused (the policy in the admin) nothing is sent: the rows stay queued,
+    and the dispatcher sends them once reminders are switched on again."""
+    if not ReminderPolicy.current().active:
+        return 0
     now = now or timezone.now()
     rows = claim(ids, now)
     moot = [r for r in rows if not still_due(r)]
@@ -209,6 +213,8 @@ def dispatch_pending(now: datetime.datetime | None = None) -> int:
     """Beat's every-minute job: enqueue what the queue lost. Returns the number of e-mails."""
     from agreements import tasks
 
+    if not ReminderPolicy.current().active:
+        return 0  # they wait in their table (deliver would send nothing now)
     groups = recover(now)
     tasks.enqueue_groups(groups)
     return len(groups)

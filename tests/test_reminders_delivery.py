@@ -156,6 +156,23 @@ def test_the_dispatcher_sends_queued_reminders_whose_message_was_lost(queued, ce
     assert sorted(m.to[0] for m in mail.outbox) == sorted(r.recipient.email for r in queued)
 
 
+def test_paused_reminders_wait_in_their_table_and_go_out_when_switched_on(queued, celery_eager):
+    """Pausing (e.g. during a data migration) stops mail already queued too, and loses nothing."""
+    from agreements.models import ReminderPolicy
+
+    policy = ReminderPolicy.objects.create(active=False)
+    assert delivery.deliver(ids(queued[0])) == 0
+    later = NOW + datetime.timedelta(seconds=settings.REMINDER_REDISPATCH_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        assert delivery.dispatch_pending() == 0
+    assert mail.outbox == [] and set(Reminder.objects.values_list("state", flat=True)) == {State.QUEUED}
+    policy.active = True
+    policy.save()
+    with time_machine.travel(later, tick=False):
+        assert delivery.dispatch_pending() == 2
+    assert len(mail.outbox) == 2
+
+
 def test_the_dispatcher_does_not_enqueue_the_same_rows_every_minute(queued):
     later = NOW + datetime.timedelta(seconds=settings.REMINDER_REDISPATCH_SECONDS + 1)
     assert len(delivery.recover(later)) == 2  # (not sent: no worker here)
