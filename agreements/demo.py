@@ -21,10 +21,12 @@ from agreements.demo_data import (
     CA_COUNTRIES, CAPITALS, DATA_ENTRY, DEMO_PASSWORD, DEMO_USERS, GENERIC_MILESTONES, MANAGERS, NEXT_STEPS,
     OFFICERS, ORGANIZATIONS, TOPICS, UPDATE_LINES,
 )
+from agreements.import_existing import chunks
 from agreements.models import (
     Agreement, FocusArea, Milestone, Organization, Party, Pillar, ProgressUpdate, Status, TransitionLog, User,
 )
 from agreements.policy import Role
+from agreements.references import PREFIX, format_reference
 
 SUMMIT_DAYS = (datetime.date(2025, 12, 19), datetime.date(2025, 12, 20))
 PILLAR_WEIGHTS = {"green-resilience": 45, "connectivity": 20, "human-resources": 25, "cross-cutting": 10}
@@ -107,8 +109,11 @@ def weighted(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
+SUMMIT_YEAR = 2025  # the summit's documents are numbered CAJ-2025-NNN
+
+
 def reference_for(number: int) -> str:
-    return f"CAJ-2025-{number:03d}"
+    return format_reference(SUMMIT_YEAR, number)
 
 
 # --- People and organizations -----------------------------------------------------------
@@ -319,7 +324,7 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
     rng = random.Random(seed)
     with transaction.atomic():
         cast = build_cast()
-        existing = set(Agreement.objects.filter(reference__startswith="CAJ-2025-").values_list("reference", flat=True))
+        existing = set(Agreement.objects.filter(reference__startswith=f"{PREFIX}-{SUMMIT_YEAR}-").values_list("reference", flat=True))
         built = [build_one(rng, cast, number, today) for number in range(1, agreements + 1)]
         built = [b for b in built if b.agreement.reference not in existing]
         write(built)
@@ -361,7 +366,7 @@ def write(built: list[Built], batch: int = 2000) -> None:
     )
 
 
-def write_creation_history(model, rows: list, reason: str = "Demo data", chunk: int = 500) -> None:
+def write_creation_history(model, rows: list, reason: str = "Demo data") -> None:
     """The "created" history rows (django-simple-history) of freshly inserted `rows`, each dated
     at its `_history_date`, copied by the database itself: INSERT … SELECT. simple_history's
     bulk_create_with_history builds a Python object per history row and sends every value back,
@@ -376,8 +381,7 @@ def write_creation_history(model, rows: list, reason: str = "Demo data", chunk: 
         by_date.setdefault(row._history_date, []).append(row.pk)
     with connection.cursor() as cursor:
         for moment, ids in by_date.items():
-            for start in range(0, len(ids), chunk):
-                part = ids[start:start + chunk]
+            for part in chunks(ids):
                 cursor.execute(insert.format(ids=", ".join(["%s"] * len(part))),
                                [connection.ops.adapt_datetimefield_value(moment), reason, *part])
 

@@ -46,6 +46,7 @@ from agreements.columns import (
     format_party,
     names,
 )
+from agreements.import_existing import CHUNK
 from agreements.models import (
     Agreement,
     AgreementKind,
@@ -58,7 +59,6 @@ from agreements.models import (
 )
 from agreements.spreadsheets import neutralise
 
-CHUNK = 500
 AGREEMENT_HEADER = names(AGREEMENT_COLUMNS) + names(AGREEMENT_READ_ONLY)
 MILESTONE_HEADER = names(MILESTONE_COLUMNS) + names(MILESTONE_READ_ONLY)
 WIDTHS = {"reference": 15, "title": 50, "parties": 60, "lead_organization": 40, "summary": 60, "focus_areas": 30,

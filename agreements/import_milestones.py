@@ -1,8 +1,8 @@
 """The milestones sheet of an import: which agreement, which existing milestone, what changes.
 
 A milestone has no reference of its own, so a row finds its milestone by title within the
-agreement: first a planned one with the same title *and* due date, then one with the same
-title if only one is left. Milestones missing from the file are never deleted (deleting
+agreement: first one with the same title *and* due date, then one with the same title if
+only one is left. Milestones missing from the file are never deleted (deleting
 by omission loses work when someone imports a partial sheet).
 """
 from __future__ import annotations

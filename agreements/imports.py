@@ -325,7 +325,7 @@ def _walk_statuses(writer: Writer, rows: list[AgreementRow]) -> None:
         for status in row.status_path:
             before = row.existing.status
             try:
-                workflow.transition(row.existing, status, by=writer.user, comment=comment)
+                workflow.transition(row.existing, status, by=writer.user, comment=comment, at=writer.now)
             except workflow.TransitionError as refusal:
                 writer.report.add(Problem(
                     _("cannot move it from %(from)s to %(to)s: %(reason)s")
