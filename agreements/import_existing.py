@@ -36,8 +36,9 @@ class Related:
     milestones: list[Milestone] = field(default_factory=list)
 
 
-def attach_related(agreements: list[Agreement]) -> None:
-    """Set `agreement.related` on each: a few queries per 500 agreements."""
+def attach_related(agreements: list[Agreement], *, milestones: bool = True) -> None:
+    """Set `agreement.related` on each: a few queries per 500 agreements. The milestones (model
+    instances, the bulk of it) only when the file has a milestones sheet to match them with."""
     by_id = {agreement.pk: agreement for agreement in agreements}
     for agreement in agreements:
         agreement.related = Related()
@@ -49,6 +50,8 @@ def attach_related(agreements: list[Agreement]) -> None:
         parties = Party.objects.filter(agreement_id__in=chunk).order_by("id")
         for pk, agreement_id, org, role in parties.values_list("pk", "agreement_id", "organization_id", "role"):
             by_id[agreement_id].related.parties[(org, role)] = pk
+        if not milestones:
+            continue
         for milestone in Milestone.objects.filter(agreement_id__in=chunk).order_by("due_on", "id"):
             by_id[milestone.agreement_id].related.milestones.append(milestone)
 
@@ -70,18 +73,18 @@ def current_values(agreement: Agreement) -> dict[str, Any]:
     return cache
 
 
-def load_visible(user, references: set[str]) -> dict[str, Agreement]:
+def load_visible(user, references: set[str], *, milestones: bool = True) -> dict[str, Agreement]:
     """Existing agreements the user may see, locked for the rest of the import's transaction
     (a concurrent admin edit then waits, and its version check refuses the stale form)."""
     found = {}
     for chunk in chunks(sorted(references)):
         queryset = policy.visible_agreements(user, Agreement.objects.filter(reference__in=chunk))
         found.update({agreement.reference: agreement for agreement in queryset.select_for_update().order_by("pk")})
-    attach_related(list(found.values()))
+    attach_related(list(found.values()), milestones=milestones)
     return found
 
 
-def agreements_by_title(user, titles: set[str]) -> dict[tuple, list[Agreement]]:
+def agreements_by_title(user, titles: set[str], *, milestones: bool = True) -> dict[tuple, list[Agreement]]:
     """Existing agreements whose title matches, by (normalised title, date of signature), each
     with `.visible` (asked of the policy as one filter per chunk). Exact titles are asked for
     too: SQLite's LOWER() only folds ASCII letters."""
@@ -90,7 +93,7 @@ def agreements_by_title(user, titles: set[str]) -> dict[tuple, list[Agreement]]:
         queryset = Agreement.objects.annotate(lower_title=Lower("title")).filter(
             Q(title__in=chunk) | Q(lower_title__in=[title.lower() for title in chunk]))
         agreements += list(queryset)
-    attach_related(agreements)
+    attach_related(agreements, milestones=milestones)
     visible = set()
     for chunk in chunks([agreement.pk for agreement in agreements]):
         queryset = policy.visible_agreements(user, Agreement.objects.filter(pk__in=chunk))

@@ -153,6 +153,7 @@ class Plan:
     milestones: list[MilestoneRow] = field(default_factory=list)
     targets: dict[str, AgreementRow] = field(default_factory=dict)  # existing, by reference
     problems: list[Problem] = field(default_factory=list)
+    with_milestones: bool = True  # the file has a milestones sheet (existing milestones are loaded to match it)
 
     def problem(self, message: str, row: int | None = None, column: str | None = None, sheet: str = "agreements"):
         self.problems.append(Problem(str(message), row, column, sheet))
@@ -218,13 +219,13 @@ def parse_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: dict[st
 def start_plan(user, agreements: Sheet, milestones: Sheet | None, *, create_organizations: bool = False
                ) -> tuple[Plan, dict[str, int], dict[str, int]]:
     """Check both headers and load the agreements the file names (visible ones only)."""
-    plan = Plan(user, Lookups(create_organizations=create_organizations))
+    plan = Plan(user, Lookups(create_organizations=create_organizations), with_milestones=milestones is not None)
     index = column_index(plan, agreements, AGREEMENT_COLUMNS, AGREEMENT_READ_ONLY)
     m_index = column_index(plan, milestones, MILESTONE_COLUMNS, MILESTONE_READ_ONLY) if milestones else {}
     if not plan.problems:  # under a wrong header rows cannot be read reliably
         references = _references(agreements, index) | (_references(milestones, m_index) if milestones else set())
         plan.targets = {ref: AgreementRow(None, ref, existing=agreement)
-                        for ref, agreement in load_visible(user, references).items()}
+                        for ref, agreement in load_visible(user, references, milestones=plan.with_milestones).items()}
     return plan, index, m_index
 
 
@@ -312,7 +313,8 @@ def _match_new_rows(plan: Plan) -> None:
                            "tell them apart in the title.") % {"first": seen[key].row}, row.row, "title")
             row.failed = True
         seen.setdefault(key, row)
-    candidates = agreements_by_title(plan.user, {row.values["title"] for row in new_rows})
+    candidates = agreements_by_title(plan.user, {row.values["title"] for row in new_rows},
+                                     milestones=plan.with_milestones)
     for row in new_rows:
         if not row.failed:
             key = (normalise_name(row.values["title"]), row.values.get("signed_on"))
