@@ -5,12 +5,14 @@ import functools
 import importlib
 import os
 import shutil
+import zoneinfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from agreements import workflow
-from agreements.models import Status
+from agreements.models import ReminderPolicy, Status
 from tests.factories import AgreementFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -327,3 +329,10 @@ def pytest_terminal_summary(terminalreporter):
     if fuzzing.CASES:
         terminalreporter.write_sep("-", "fuzzing")
         terminalreporter.write_line(fuzzing.summary(detailed=terminalreporter.config.option.verbose > 0))
+
+
+@pytest.fixture
+def morning_policy(db):
+    """Reminders due at any hour (the worker tests run in real time), the digest today in Tokyo."""
+    weekday = timezone.now().astimezone(zoneinfo.ZoneInfo("Asia/Tokyo")).weekday()
+    return ReminderPolicy.objects.create(local_hour=0, digest_weekday=weekday)

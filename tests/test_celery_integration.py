@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections import Counter
-import zoneinfo
 from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from agreements.models import Reminder, ReminderPolicy
+from agreements.models import Reminder
 from tests.conftest import skip_or_fail
-from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
+from tests.factories import AgreementFactory, MilestoneFactory
+from tests.reminder_helpers import (
+    SENT, ZONE, all_sent, dispatch_until, due_soon_for, local_today, settle_down, tally, tasks, zone_officer,
+)
 from tests.services import Cluster, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -27,8 +27,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
 # Any database will do (every run has its own key prefix); CI sets REDIS_URL.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")
-ZONE = "Asia/Tokyo"
-SENT = Reminder.State.SENT
 
 
 @pytest.fixture
@@ -46,56 +44,9 @@ def cluster(smtp_server):
     cluster.close()
 
 
-@pytest.fixture
-def morning_policy(db):
-    """Reminders due at any hour (time is real here), the digest today in ZONE."""
-    weekday = timezone.now().astimezone(zoneinfo.ZoneInfo(ZONE)).weekday()
-    return ReminderPolicy.objects.create(local_hour=0, digest_weekday=weekday)
-
-
-def local_today() -> datetime.date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(ZONE)).date()
-
-
-def officer(name: str, **fields):
-    return UserFactory(username=name, role="Officer", **{"time_zone": ZONE, "notify_stale": False, **fields})
-
-
-def due_soon_for(user, days: int = 7):
-    agreement = AgreementFactory(owner=user)
-    return MilestoneFactory(agreement=agreement, owner=user, due_on=local_today() + datetime.timedelta(days=days))
-
-
-def tasks():
-    from agreements import tasks as module
-
-    return module
-
-
-def all_sent(count: int):
-    return lambda: Reminder.objects.filter(state=SENT).count() == count and Reminder.objects.count() == count
-
-
-def dispatch_until(cluster, condition, timeout: float = 45, what: str = "every reminder sent") -> None:
-    """Run the dispatcher (beat does every minute) every half second until `condition` holds."""
-    wait_until(lambda: cluster.run(tasks().dispatch_reminders) or condition(), timeout, what, interval=0.5)
-
-
-def settle_down(cluster) -> None:
-    """One more sweep and dispatch, waited for: a late duplicate would show after these."""
-    cluster.run(tasks().sweep_reminders)
-    cluster.run(tasks().dispatch_reminders)
-
-
-def tally(inbox, expected: list[str]) -> tuple[int, int]:
-    """(e-mails duplicated, e-mails lost) at the SMTP server, against one e-mail per expected address."""
-    got, wanted = Counter(m["To"] for m in inbox.snapshot()), Counter(expected)
-    return sum((got - wanted).values()), sum((wanted - got).values())
-
-
 def test_a_live_worker_delivers_each_due_reminder_exactly_once(cluster, smtp_server, morning_policy, manager,
                                                                second_manager, move_to):
-    tokyo, tashkent = officer("tokyo"), officer("tashkent", time_zone="Asia/Tashkent")
+    tokyo, tashkent = zone_officer("tokyo"), zone_officer("tashkent", time_zone="Asia/Tashkent")
     for user in (manager, second_manager):
         user.time_zone, user.notify_digest, user.notify_stale = ZONE, True, False
         user.save()
@@ -129,7 +80,7 @@ def test_a_live_worker_delivers_each_due_reminder_exactly_once(cluster, smtp_ser
 
 
 def test_reminders_survive_a_mail_server_outage(cluster, smtp_server, morning_policy):
-    people = [officer(f"outage{n}") for n in range(3)]
+    people = [zone_officer(f"outage{n}") for n in range(3)]
     for person in people:
         due_soon_for(person)
     smtp_server.stop()
@@ -148,7 +99,7 @@ def test_reminders_survive_a_mail_server_outage(cluster, smtp_server, morning_po
 
 
 def test_killing_a_worker_mid_batch_loses_and_doubles_nothing(cluster, smtp_server, morning_policy):
-    people = [officer(f"batch{n:02d}") for n in range(10)]
+    people = [zone_officer(f"batch{n:02d}") for n in range(10)]
     for person in people:
         due_soon_for(person)
     smtp_server.delay = 0.3  # each message takes a while, so the kill lands during a send
@@ -180,7 +131,7 @@ def test_a_worker_killed_after_the_server_accepted_sends_that_one_again_and_lose
     worker died before recording "sent". Here with the mail server down first, so the kill
     also takes the worker's retries (held in memory until due) along. Counted, not hidden:
     that one e-mail goes out twice, with the same Message-ID; nothing is lost."""
-    people = [officer(f"restart{n}") for n in range(6)]
+    people = [zone_officer(f"restart{n}") for n in range(6)]
     for person in people:
         due_soon_for(person)
     smtp_server.stop()

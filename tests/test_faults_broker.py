@@ -19,8 +19,7 @@ from agreements import tasks
 from agreements.models import Reminder
 from tests.conftest import skip_or_fail
 from tests.services import ROOT, Cluster, RedisServer, WebServer, wait_until
-from tests.test_celery_integration import all_sent, dispatch_until, due_soon_for, officer, settle_down, tally
-from tests.test_celery_integration import morning_policy  # noqa: F401 (a fixture, used by name)
+from tests.reminder_helpers import all_sent, dispatch_until, due_soon_for, settle_down, tally, zone_officer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 SENT, QUEUED, FAILED = Reminder.State.SENT, Reminder.State.QUEUED, Reminder.State.FAILED
@@ -69,8 +68,8 @@ def sweep_in_another_process(cluster: Cluster) -> tuple[int, float]:
 @pytest.mark.usefixtures("morning_policy")
 def test_pages_health_and_reminders_survive_a_redis_restart(cluster, web, redis_server, smtp_server, manager,
                                                             settings):
-    early = [officer(f"early{n}") for n in range(2)]
-    unlucky = officer("unlucky")
+    early = [zone_officer(f"early{n}") for n in range(2)]
+    unlucky = zone_officer("unlucky")
     for person in early:
         due_soon_for(person)
     their_agreement = due_soon_for(unlucky).agreement
@@ -82,7 +81,7 @@ def test_pages_health_and_reminders_survive_a_redis_restart(cluster, web, redis_
     wait_until(lambda: Reminder.objects.filter(state__in=[SENT, FAILED]).count() == 3, what="the first reminders")
 
     # Redis dies while the worker is sending a reminder (the mail server takes its time).
-    in_flight = officer("in_flight")
+    in_flight = zone_officer("in_flight")
     due_soon_for(in_flight)
     smtp_server.delay = 0.5  # below EMAIL_TIMEOUT (1 s)
     smtp_server.receiving.clear()
@@ -100,7 +99,7 @@ def test_pages_health_and_reminders_survive_a_redis_restart(cluster, web, redis_
     retry_status, _ = browser.post("/admin/agreements/reminder/", {
         "action": "retry_failed", "_selected_action": Reminder.objects.get(state=FAILED).pk, "index": "0"})
     retry_seconds = time.monotonic() - started
-    late = [officer(f"late{n}") for n in range(2)]
+    late = [zone_officer(f"late{n}") for n in range(2)]
     for person in late:
         due_soon_for(person)
     created, sweep_seconds = sweep_in_another_process(cluster)
