@@ -364,6 +364,7 @@ def write(built: list[Built], batch: int = 2000) -> None:
     Agreement.team.through.objects.bulk_create(
         [Agreement.team.through(agreement_id=b.agreement.pk, user_id=u.pk) for b in built for u in b.team], batch_size=batch
     )
+    write_link_history([b.agreement.pk for b in built])
 
 
 def write_creation_history(model, rows: list, reason: str = "Demo data") -> None:
@@ -384,6 +385,23 @@ def write_creation_history(model, rows: list, reason: str = "Demo data") -> None
             for part in chunks(ids):
                 cursor.execute(insert.format(ids=", ".join(["%s"] * len(part))),
                                [connection.ops.adapt_datetimefield_value(moment), reason, *part])
+
+
+def write_link_history(agreement_ids: list[int]) -> None:
+    """Focus areas and team in the agreements' "created" history rows, as the importer and the
+    admin record them; without them the first edit would show them as just added."""
+    quote = connection.ops.quote_name
+    history = quote(Agreement.history.model._meta.db_table)
+    with connection.cursor() as cursor:
+        for name, column in (("focus_areas", "focusarea_id"), ("team", "user_id")):
+            through = quote(Agreement._meta.get_field(name).remote_field.through._meta.db_table)
+            snapshot = quote(getattr(Agreement.history.model, name).model._meta.db_table)
+            for part in chunks(agreement_ids):
+                cursor.execute(
+                    f"INSERT INTO {snapshot} (id, agreement_id, {column}, history_id) "
+                    f"SELECT t.id, t.agreement_id, t.{column}, h.history_id FROM {through} t "
+                    f"JOIN {history} h ON h.id = t.agreement_id WHERE t.agreement_id IN ({', '.join(['%s'] * len(part))})",
+                    part)
 
 
 def create_demo_users(cast: Cast) -> None:

@@ -115,3 +115,13 @@ def test_milestone_titles_are_distinct_within_an_agreement(summit):
     from django.db.models import Count
 
     assert not Milestone.objects.values("agreement", "title").annotate(n=Count("id")).filter(n__gt=1).exists()
+
+
+def test_the_creation_history_records_focus_areas_and_team(summit):
+    """As the importer and the admin do: the first real edit then shows only what it changed."""
+    agreements = list(Agreement.objects.prefetch_related("focus_areas", "team")[:20])
+    assert any(a.team.all() for a in agreements) and any(a.focus_areas.all() for a in agreements)
+    for agreement in agreements:
+        created = agreement.history.get(history_type="+")
+        assert {a.pk for a in agreement.focus_areas.all()} == {link.focusarea_id for link in created.focus_areas.all()}
+        assert {u.pk for u in agreement.team.all()} == {link.user_id for link in created.team.all()}
