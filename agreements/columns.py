@@ -2,7 +2,9 @@
 
 One definition serves the importer (what it accepts), the exporter (what it writes, in
 the same order, so an export re-imports), the downloadable template and its help sheet,
-and the admin import page. Change a column here and all of them follow.
+and the admin import page. A new column also needs its parser (import_plan.PARSERS), its
+current value (import_existing.current_values) and, for a plain field, imports.FIELD_NAMES;
+tests/test_import_roundtrip.py fails until export and import agree.
 
 Lists inside a cell (focus areas, parties) are separated by `;`. A party is written
 `Organization name (CC) [role]`: CC is the ISO 3166 alpha-2 country code, the role is

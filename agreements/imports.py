@@ -188,15 +188,17 @@ def _create_organizations(writer: Writer) -> None:
     writer.report.organizations_created = [f"{o.name} ({o.country})" for o in created]
 
 
+def _assign(writer: Writer, agreement: Agreement, names, value_of) -> None:
+    """The row's values of plain Agreement fields onto `agreement` (organizations by their ids)."""
+    for name in names:
+        value = value_of(name)
+        setattr(agreement, Agreement._meta.get_field(name).attname,
+                writer.org(value) if name == "lead_organization" else value)
+
+
 def _new_agreement(writer: Writer, row: AgreementRow, reference: str) -> Agreement:
-    value = row.resulting
-    agreement = Agreement(
-        reference=reference, title=value("title"), summary=value("summary"), kind=value("kind"),
-        pillar_id=value("pillar"), signed_on=value("signed_on"), signed_at=value("signed_at"), value=value("value"),
-        currency=value("currency"), end_date=value("end_date"), owner_id=value("owner"),
-        lead_organization_id=writer.org(value("lead_organization")), confidentiality=value("confidentiality"),
-        status_changed_at=writer.now,
-    )
+    agreement = Agreement(reference=reference, status_changed_at=writer.now)
+    _assign(writer, agreement, FIELD_NAMES, row.resulting)
     comment = _("Recorded by the import of %(file)s, row %(row)d (status given in the file).") % {
         "file": writer.report.source, "row": row.row}
     signed_at = _signature_time(row.resulting("signed_on"), writer.now)
@@ -241,11 +243,8 @@ def _update_agreements(writer: Writer, rows: list[AgreementRow]) -> list[Agreeme
     edited, fields = [], set()
     for row in rows:
         agreement, changes = row.existing, set(row.changes) - {"status"}
-        for name in changes & set(FIELD_NAMES):
-            attname = Agreement._meta.get_field(name).attname
-            value = row.values[name]
-            setattr(agreement, attname, writer.org(value) if name == "lead_organization" else value)
-            fields.add(name)
+        _assign(writer, agreement, changes & set(FIELD_NAMES), row.values.__getitem__)
+        fields |= changes & set(FIELD_NAMES)
         if changes:
             agreement.version += 1
             agreement.updated_at = writer.now
