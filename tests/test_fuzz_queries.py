@@ -81,7 +81,7 @@ GET_ENDPOINTS = {
     "/agreements/export.csv": (200, 400),
     "/agreements/export.xlsx": (200, 400),
     "/agreements/milestones.csv": (200, 400),
-    "/admin/agreements/agreement/export/csv/": (200,),
+    "/admin/agreements/agreement/export/csv/": (200, 400),  # the same export, behind the admin
 }
 
 
