@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def restore_data_version_triggers(sender, using="default", **kwargs) -> None:
+    """A migration that rebuilt a table (SQLite) dropped its trigger: put it back at once."""
+    from agreements import data_version
+
+    data_version.restore_missing(using)
 
 
 class AgreementsConfig(AppConfig):
@@ -8,4 +16,6 @@ class AgreementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from agreements import security  # noqa: F401  (connects the sign-in logging receivers)
+        from agreements import checks, security  # noqa: F401  (registers the checks and sign-in receivers)
+
+        post_migrate.connect(restore_data_version_triggers, sender=self, dispatch_uid="agreements.data_version")

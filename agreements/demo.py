@@ -324,12 +324,14 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
     rng = random.Random(seed)
     with transaction.atomic():
         cast = build_cast()
+        if demo_users:
+            officer = create_demo_users()
+            hand_over(cast.officers[0], officer)
+            cast.officers[0] = officer  # built with the demo officer as owner from the start
         existing = set(Agreement.objects.filter(reference__startswith=f"{PREFIX}-{SUMMIT_YEAR}-").values_list("reference", flat=True))
         built = [build_one(rng, cast, number, today) for number in range(1, agreements + 1)]
         built = [b for b in built if b.agreement.reference not in existing]
         write(built)
-        if demo_users:
-            create_demo_users(cast)
     if built and connection.vendor == "postgresql":
         # Fresh statistics after bulk inserts, or the planner picks poor plans for the first hour.
         with connection.cursor() as cursor:
@@ -404,16 +406,28 @@ def write_link_history(agreement_ids: list[int]) -> None:
                     part)
 
 
-def create_demo_users(cast: Cast) -> None:
-    """The five documented demo logins; `officer` takes over the first seeded officer's work."""
+def create_demo_users() -> User:
+    """The five documented demo logins; returns `officer`, who does the first seeded officer's work."""
     for username, first, last, zone, role in DEMO_USERS:
         user = ensure_user(username, first, last, zone, role, staff=role in (Role.MANAGER, Role.DATA_ENTRY) or role is None)
         if role is None:
             user.is_superuser = True
         user.set_password(DEMO_PASSWORD)
         user.save()
-    officer = User.objects.get(username="officer")
-    handed_over = Agreement.objects.filter(owner=cast.officers[0])
-    Milestone.objects.filter(agreement__in=handed_over, owner=cast.officers[0]).update(owner=officer)
-    ProgressUpdate.objects.filter(agreement__in=handed_over, author=cast.officers[0]).update(author=officer)
-    handed_over.update(owner=officer)
+    return User.objects.get(username="officer")
+
+
+HAND_OVER_REASON = "Demo logins created: handed over to the demo officer"
+
+
+def hand_over(previous: User, officer: User) -> None:
+    """Agreements seeded before the demo logins existed pass to `officer`. That is a real change
+    made now, so it is saved row by row and recorded in the history like any reassignment (a bulk
+    UPDATE would leave the history showing the old owner, and the next save an edit nobody made).
+    Past progress updates keep their author: they were written by the previous owner."""
+    for agreement in Agreement.objects.filter(owner=previous):
+        agreement.owner, agreement._change_reason = officer, HAND_OVER_REASON
+        agreement.save()
+        for milestone in agreement.milestones.filter(owner=previous):
+            milestone.owner, milestone._change_reason = officer, HAND_OVER_REASON
+            milestone.save()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from agreements import policy
 from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
 from agreements.reports import RISKY, at_risk_q
-from agreements.zones import local_today
+from agreements.zones import local_today, zone_of
 
 PERIOD_DAYS = 7
 UPCOMING_DAYS = 14
@@ -73,6 +73,15 @@ def list_link(**params) -> str:
     return f"{settings.SITE_URL}{reverse('agreement-list')}{'?' + query if query else ''}"
 
 
+def period_start(reader: User, now: datetime.datetime) -> datetime.datetime:
+    """The first instant of the digest's week: midnight, in the reader's zone, PERIOD_DAYS days
+    before today. Whole days, so that the list the digest links to (`progress_posted`, days in the
+    reader's zone) shows exactly the updates counted. Last week's digest day is included again,
+    from midnight, so an update posted on it after that digest went out is not missed."""
+    start = local_today(reader, now) - datetime.timedelta(days=PERIOD_DAYS)
+    return datetime.datetime.combine(start, datetime.time.min, tzinfo=zone_of(reader))
+
+
 def querysets(reader: User, now: datetime.datetime) -> dict[str, QuerySet]:
     """Each section's rows, restricted to the reader's visible, open agreements."""
     today = local_today(reader, now)
@@ -81,7 +90,7 @@ def querysets(reader: User, now: datetime.datetime) -> dict[str, QuerySet]:
     milestones = Milestone.objects.filter(agreement__in=open_visible).select_related("agreement", "owner")
     return {
         "updates": ProgressUpdate.objects.filter(
-            agreement__in=visible, created_at__gte=now - datetime.timedelta(days=PERIOD_DAYS),
+            agreement__in=visible, created_at__gte=period_start(reader, now),
         ).select_related("agreement", "author").order_by("-created_at"),
         "overdue": milestones.overdue(today).order_by("due_on", "pk"),
         "at_risk": visible.filter(at_risk_q()).select_related("owner").order_by("health", "reference"),
@@ -100,11 +109,13 @@ TITLES = {
 }
 
 
-def links() -> dict[str, str]:
-    """The list filtered to each section's rows: like the sections, only open agreements."""
+def links(start: datetime.date, today: datetime.date) -> dict[str, str]:
+    """The list filtered to each section's rows (the list then counts those rows too: "61 overdue
+    milestones" in 54 agreements); like the sections, milestones and risks of open agreements."""
     is_open = {"status": list(OPEN_STATUSES)}
     return {
-        "updates": list_link(sort="-updated"),
+        "updates": list_link(progress_posted_after=start.isoformat(), progress_posted_before=today.isoformat(),
+                             sort="-updated"),
         "overdue": list_link(overdue=1, **is_open),
         "at_risk": list_link(health=list(RISKY), **is_open),
         "closures": list_link(status=Status.PENDING_CLOSURE),
@@ -115,7 +126,7 @@ def links() -> dict[str, str]:
 def summary(reader: User, now: datetime.datetime) -> Digest:
     today = local_today(reader, now)
     result = Digest(reader, start=today - datetime.timedelta(days=PERIOD_DAYS), end=today, today=today)
-    urls = links()
+    urls = links(result.start, today)
     for name, rows in querysets(reader, now).items():
         items = list(rows[:ITEMS_PER_SECTION])
         for item in items:

@@ -113,6 +113,9 @@ class AgreementFilter(django_filters.FilterSet):
         method="by_milestone_done", label=_("Has a milestone done between"))
     status_changed = django_filters.DateFromToRangeFilter(
         method="by_status_changed", label=_("Status changed between"))
+    # The weekly digest's "updates this week".
+    progress_posted = django_filters.DateFromToRangeFilter(
+        method="by_progress_posted", label=_("Has a progress update posted between"))
 
     class Meta:
         model = Agreement
@@ -167,14 +170,11 @@ class AgreementFilter(django_filters.FilterSet):
     def by_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        overdue = Exists(Milestone.objects.overdue(today()).filter(agreement=OuterRef("pk")))
+        overdue = Exists(rows_asked_for("overdue", True).filter(agreement=OuterRef("pk")))
         return queryset.filter(overdue if value else ~overdue)
 
     def by_due_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if value is None:
-            return queryset
-        due = Milestone.objects.due_within(today(), int(value)).filter(agreement=OuterRef("pk"))
-        return queryset.filter(Exists(due))
+        return _having(queryset, rows_asked_for("due_within", value))
 
     def by_stale(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -187,28 +187,54 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset
 
     def by_milestone_due(self, queryset: QuerySet, name: str, value: slice | None) -> QuerySet:
-        milestones = Milestone.objects.exclude(state=Milestone.State.WAIVED)
-        return _having(queryset, milestones, "due_on", value)
+        return _having(queryset, rows_asked_for("milestone_due", value))
 
     def by_milestone_done(self, queryset: QuerySet, name: str, value: slice | None) -> QuerySet:
-        return _having(queryset, Milestone.objects.filter(state=Milestone.State.DONE), "done_on", value)
+        return _having(queryset, rows_asked_for("milestone_done", value))
 
     def by_status_changed(self, queryset: QuerySet, name: str, value: slice | None) -> QuerySet:
-        # TransitionLog.at is a moment: the range's ends are the first and last instant of
-        # the days in the current (the user's) time zone, as DateRangeField makes them.
-        return _having(queryset, TransitionLog.objects.all(), "at", value, dates=False)
+        return _having(queryset, rows_asked_for("status_changed", value))
+
+    def by_progress_posted(self, queryset: QuerySet, name: str, value: slice | None) -> QuerySet:
+        return _having(queryset, rows_asked_for("progress_posted", value))
 
 
-def _having(queryset: QuerySet, related: QuerySet, field: str, value: slice | None, dates: bool = True) -> QuerySet:
-    """Agreements with at least one related row whose `field` falls in the range (ends included)."""
+# Date-range filters on rows of an agreement: the rows, the date field, whether it holds days
+# (True) or moments — TransitionLog.at and ProgressUpdate.created_at, whose range ends are the
+# first and last instant of the days in the current (the user's) zone, as DateRangeField makes them.
+RANGES = {
+    "milestone_due": (lambda: Milestone.objects.exclude(state=Milestone.State.WAIVED), "due_on", True),
+    "milestone_done": (lambda: Milestone.objects.filter(state=Milestone.State.DONE), "done_on", True),
+    "status_changed": (lambda: TransitionLog.objects.all(), "at", False),
+    "progress_posted": (lambda: ProgressUpdate.objects.all(), "created_at", False),
+}
+# Filters that ask about rows of an agreement (the list says how many such rows it holds).
+ROW_FILTERS = ("overdue", "due_within", *RANGES)
+
+
+def rows_asked_for(name: str, value) -> QuerySet | None:
+    """The milestones, status changes or progress updates a filter value asks about, of any
+    agreement; None when the value asks about no rows ("not overdue", an empty range)."""
+    if name == "overdue":
+        return Milestone.objects.overdue(today()) if value else None
+    if name == "due_within":
+        return Milestone.objects.due_within(today(), int(value)) if value is not None else None
+    rows, field, days = RANGES[name]
     if value is None or (value.start is None and value.stop is None):
-        return queryset
+        return None
     bounds = {}
     if value.start is not None:
-        bounds[f"{field}__gte"] = value.start.date() if dates else value.start
+        bounds[f"{field}__gte"] = value.start.date() if days else value.start
     if value.stop is not None:
-        bounds[f"{field}__lte"] = value.stop.date() if dates else value.stop
-    return queryset.filter(Exists(related.filter(agreement=OuterRef("pk"), **bounds)))
+        bounds[f"{field}__lte"] = value.stop.date() if days else value.stop
+    return rows().filter(**bounds)
+
+
+def _having(queryset: QuerySet, rows: QuerySet | None) -> QuerySet:
+    """Agreements with at least one of `rows` (all of them when the filter asks about none)."""
+    if rows is None:
+        return queryset
+    return queryset.filter(Exists(rows.filter(agreement=OuterRef("pk"))))
 
 
 def quality_q(gap: str) -> Q:

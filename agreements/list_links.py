@@ -3,10 +3,12 @@ the "active filter" chips, each of which removes one value. A filtered, sorted l
 always a URL someone can bookmark or send (the reports link to it the same way)."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django import forms
 from django.http import QueryDict
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from agreements.filters import FlagCheckbox
@@ -49,19 +51,70 @@ def sort_columns(query: QueryDict) -> dict[str, Column]:
     return columns
 
 
+# Filters the list applies but its form does not show (the dashboard's and the digest's drill-downs):
+# carried as hidden inputs so that applying another filter keeps them; their chip removes them.
+HIDDEN_FILTERS = ("currency", "milestone_due", "milestone_done", "status_changed", "progress_posted")
+# Date ranges read as one phrase: "Milestone done 1–31 Aug 2026".
+RANGE_PHRASES = {
+    "milestone_due": _("Milestone due %(range)s"),
+    "milestone_done": _("Milestone done %(range)s"),
+    "status_changed": _("Status changed %(range)s"),
+    "progress_posted": _("Progress update posted %(range)s"),
+}
+
+
+def parameter_names(name: str, field: forms.Field) -> list[str]:
+    """The query parameters a form field reads (a date range reads `<name>_after`, `<name>_before`)."""
+    suffixes = getattr(field.widget, "suffixes", None)
+    return [f"{name}_{suffix}" for suffix in suffixes] if suffixes else [name]
+
+
 def active_filters(query: QueryDict, form: forms.Form) -> list[Chip]:
+    """One removable chip per filter value in force — every parameter the list applies, in words."""
     chips = []
     for name, field in form.fields.items():
         if name in NOT_FILTERS:
             continue
+        params = parameter_names(name, field)
+        invalid = name in form.errors
+        if len(params) > 1:
+            values = [query.get(param, "").strip() for param in params]
+            if any(values):
+                chips.append(Chip(_range_text(name, field, *values), _without(query, params), invalid))
+            continue
         for value in query.getlist(name):
-            if not value.strip():
-                continue
-            remaining = query.copy()
-            remaining.setlist(name, [v for v in query.getlist(name) if v != value])
-            remaining.pop("page", None)
-            chips.append(Chip(_chip_text(field, value), _url(remaining), invalid=name in form.errors))
+            if value.strip():
+                remaining = query.copy()
+                remaining.setlist(name, [v for v in query.getlist(name) if v != value])
+                text = _person_text(field, value) if name in PEOPLE_FILTERS else _chip_text(field, value)
+                chips.append(Chip(text, _without(remaining, []), invalid))
     return chips
+
+
+PEOPLE_FILTERS = ("owner", "member")
+
+
+def _person_text(field: forms.Field, username: str) -> str:
+    """"Owner: Olga Officer" rather than a username (one query for the chip)."""
+    from agreements.models import User
+
+    if username == "me":
+        return f"{field.label}: {_('me')}"
+    person = User.objects.filter(username=username).first()
+    return f"{field.label}: {person or username}"
+
+
+def kept_filters(query: QueryDict, form: forms.Form) -> list[tuple[str, str]]:
+    """(parameter, value) of the filters in force that the form has no control for."""
+    return [(param, value) for name in HIDDEN_FILTERS if name in form.fields
+            for param in parameter_names(name, form.fields[name]) for value in query.getlist(param) if value.strip()]
+
+
+def _without(query: QueryDict, params: list[str]) -> str:
+    remaining = query.copy()
+    for param in [*params, "page"]:
+        remaining.pop(param, None)
+    return _url(remaining)
 
 
 def _chip_text(field: forms.Field, value: str) -> str:
@@ -71,7 +124,45 @@ def _chip_text(field: forms.Field, value: str) -> str:
     if value == "me":
         return f"{field.label}: {_('me')}"
     choices = getattr(field, "choices", None)
+    if choices is None:
+        choices = getattr(field.widget, "choices", None)
     if choices is not None:  # (django-filter's lazy choices cannot be tested for truth)
         labels = {str(key): label for key, label in choices}
         return f"{field.label}: {labels.get(value, value)}"
+    if isinstance(field, forms.DateField):
+        return f"{field.label}: {_date_text(value)}"
     return f"{field.label}: {value}"
+
+
+def parse_day(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date_text(value: str) -> str:
+    day = parse_day(value)
+    return formats.date_format(day, "j M Y") if day else value
+
+
+def _range_text(name: str, field: forms.Field, start: str, end: str) -> str:
+    first, last = parse_day(start), parse_day(end)
+    if (start and not first) or (end and not last):  # not dates: say what was asked, as it was written
+        return f"{field.label}: {start or '…'} – {end or '…'}"
+    phrase = RANGE_PHRASES.get(name, _("%(field)s %(range)s"))
+    return str(phrase) % {"range": date_range(first, last), "field": field.label}
+
+
+def date_range(first: datetime.date | None, last: datetime.date | None) -> str:
+    """"1–31 Aug 2026", "1 Aug – 30 Sep 2026", "from 1 Aug 2026", "until 31 Aug 2026"."""
+    if first and last:
+        if (first.year, first.month) == (last.year, last.month):
+            return str(_("%(first_day)s–%(last_day)s %(month_year)s")) % {
+                "first_day": first.day, "last_day": last.day, "month_year": formats.date_format(first, "M Y")}
+        if first.year == last.year:
+            return f"{formats.date_format(first, 'j M')} – {formats.date_format(last, 'j M Y')}"
+        return f"{formats.date_format(first, 'j M Y')} – {formats.date_format(last, 'j M Y')}"
+    if first:
+        return str(_("from %(day)s")) % {"day": formats.date_format(first, "j M Y")}
+    return str(_("until %(day)s")) % {"day": formats.date_format(last, "j M Y")}

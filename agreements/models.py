@@ -536,6 +536,11 @@ class ReminderPolicy(models.Model):
                 {"due_soon_days": _("Give whole numbers of days between 1 and 365, e.g. “14, 7, 1”.")}) from None
 
     @property
+    def starts_at(self) -> datetime.time:
+        """The local time reminders go out from (what the preferences page and e-mails state)."""
+        return datetime.time(self.local_hour)
+
+    @property
     def lead_days(self) -> list[int]:
         """The due-soon thresholds, largest first (the defaults if the stored text is unreadable)."""
         try:

@@ -13,7 +13,8 @@ depend on, so a cached entry is never wrong, only unused:
 
 Not used inside a transaction: there the token does not yet reflect the transaction's own
 uncommitted writes (PostgreSQL writes it at commit), so the figures are computed afresh.
-`REPORTS_CACHE_SECONDS=0` switches the cache off."""
+Nor while a table lacks its trigger (agreements.data_version.complete): a figure that could be
+stale is computed instead. `REPORTS_CACHE_SECONDS=0` switches the cache off."""
 from __future__ import annotations
 
 import datetime
@@ -26,6 +27,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
 
+from agreements import data_version as triggers
 from agreements.models import DataVersion
 
 KEY_VERSION = 1  # raise when the cached panels change shape
@@ -45,7 +47,7 @@ def cache_key(user, params: dict[str, list[str]], today: datetime.date, token: s
 def remember(user, params: dict[str, list[str]], today: datetime.date, compute: Callable[[], dict]) -> dict:
     """`compute()`'s panels for this user, filters and day, from the cache when still valid."""
     seconds = settings.REPORTS_CACHE_SECONDS
-    if not seconds or connection.in_atomic_block:
+    if not seconds or connection.in_atomic_block or not triggers.complete(connection.alias):
         return compute()
     token = data_version()
     if token is None:

@@ -27,7 +27,8 @@ from agreements import assignment, documents, exports, policy, progress, workflo
 from agreements.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
 from agreements.forms import DocumentForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form, submitted
-from agreements.list_links import active_filters, sort_columns
+from agreements.list_counts import tallies
+from agreements.list_links import active_filters, kept_filters, sort_columns
 from agreements.models import Agreement, ReminderPolicy, Status
 from agreements.agreement_page import load_agreement, render_agreement_page
 
@@ -72,6 +73,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset, "form": filterset.form, "page": page,
         "filter_errors": filterset.is_bound and not filterset.is_valid(),
         "columns": sort_columns(request.GET), "chips": active_filters(request.GET, filterset.form),
+        "kept": kept_filters(request.GET, filterset.form), "tallies": tallies(filterset, rows),
         "advanced_open": any(request.GET.get(name) for name in ADVANCED_FILTERS),
     })
 

@@ -30,10 +30,40 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file, not this process's memory, so that a Celery worker or
+    a web server started by a test shares it, as the processes of `make run` share db.sqlite3."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
+def needs_postgres(reason: str) -> None:
+    """For what SQLite cannot do by nature (row locks, PostgreSQL's own administration): the test
+    skips on SQLite — with CI=true too, since CI runs it in its PostgreSQL pass (.ci/run), where
+    EXPECT_DATABASE=postgresql makes sure the suite really is on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs PostgreSQL: {reason} (set DATABASE_URL=postgres://...)")
+
+
 @pytest.fixture
 def require_postgres(db):
-    if connection.vendor != "postgresql":
-        skip_or_fail("this test needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite does not lock rows")
+    needs_postgres("SQLite does not lock rows")
+
+
+def pytest_sessionstart(session):
+    """CI says which engine each pass must run on; a pass on the wrong one would skip or test the
+    wrong thing without a word."""
+    expected = os.environ.get("EXPECT_DATABASE")
+    if expected:
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1].replace("sqlite3", "sqlite")
+        if engine != expected:
+            raise pytest.UsageError(f"EXPECT_DATABASE={expected} but DATABASE_URL gives {engine}")
 
 
 # The migration steps that write rows (not schema): add a new data migration here.

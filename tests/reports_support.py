@@ -6,14 +6,12 @@ difference."""
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections import Counter, defaultdict
 from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.db import transaction
 from django.http import QueryDict
 from django.test import RequestFactory
@@ -21,6 +19,7 @@ from django.test import RequestFactory
 from agreements import demo, policy
 from agreements.filters import AgreementFilter
 from agreements.models import OPEN_STATUSES, Agreement
+from tests.conftest import data_migrations
 
 TODAY = datetime.date(2026, 6, 10)
 NOW = datetime.datetime(2026, 6, 10, 9, 30, tzinfo=datetime.timezone.utc)
@@ -34,7 +33,9 @@ def frozen_summit(django_db_setup, django_db_blocker):
     with time_machine.travel(NOW, tick=False), django_db_blocker.unblock():
         with transaction.atomic():
             # A transactional test run before may have flushed the migration's pillars and groups.
-            importlib.import_module("agreements.migrations.0002_reference_data_and_roles").seed(apps, None)
+            historical, steps = data_migrations()
+            for step in steps:
+                step(historical, None)
             demo.seed(today=TODAY)
             yield
             transaction.set_rollback(True)

@@ -45,9 +45,11 @@ def wait_until(condition, timeout: float = 30, what: str = "condition", interval
 
 
 def database_url(application_name: str = "") -> str:
-    """The test database (PostgreSQL) as a URL for child processes; `application_name` tags
-    their connections so a test can find them in pg_stat_activity."""
+    """The test database as a URL for child processes (on SQLite, its file: see conftest); on
+    PostgreSQL `application_name` tags their connections so a test can find them in pg_stat_activity."""
     s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
     auth = quote(s["USER"] or "") + (":" + quote(s["PASSWORD"]) if s["PASSWORD"] else "")
     url = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     return f"{url}?application_name={application_name}" if application_name else url

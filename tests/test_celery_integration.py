@@ -1,9 +1,9 @@
 """End to end: a real Celery worker process on the local Redis, a real SMTP server (aiosmtpd),
-the test database on PostgreSQL. Each test starts what it needs and cleans up after itself.
+on the test database (PostgreSQL, or SQLite's test file). Each test starts what it needs and
+cleans up after itself.
 
-The worker shares the test database (so PostgreSQL is needed: SQLite's test database lives
-in this process's memory) and runs under a key prefix of its own in Redis, so runs never see
-each other's messages. Time runs for real here; the unit tests freeze it.
+The worker shares the test database and runs under a key prefix of its own in Redis, so runs
+never see each other's messages. Time runs for real here; the unit tests freeze it.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from agreements.models import Reminder
 from tests.conftest import skip_or_fail
@@ -31,8 +30,6 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")
 
 @pytest.fixture
 def cluster(smtp_server):
-    if connection.vendor != "postgresql":
-        skip_or_fail("the worker process must share the test database: set DATABASE_URL=postgres://...")
     try:
         import redis
 

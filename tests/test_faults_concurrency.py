@@ -21,7 +21,7 @@ from django.db import connection
 
 from agreements import workflow
 from agreements.models import Agreement, Milestone, Status, TransitionLog
-from tests.conftest import skip_or_fail
+from tests.conftest import needs_postgres
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 from tests.services import WebServer
 
@@ -36,8 +36,7 @@ PEOPLE = ("a", "b")  # the two browsers, in the order of `browsers`
 
 @pytest.fixture
 def web(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        skip_or_fail("concurrent requests need PostgreSQL's row locks: set DATABASE_URL=postgres://...")
+    needs_postgres("concurrent requests need PostgreSQL's row locks")
     with WebServer(tmp_path, workers=4) as server:
         yield server
 

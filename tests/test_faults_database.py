@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from agreements.models import Agreement, Health, ProgressUpdate, Status
-from tests.conftest import skip_or_fail
+from tests.conftest import needs_postgres
 from tests.services import WebServer, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -26,8 +26,7 @@ PROGRESS = {"percent_complete": "40", "health": Health.AT_RISK, "summary": "Feas
 
 @pytest.fixture
 def web(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        skip_or_fail("the web server must share the test database: set DATABASE_URL=postgres://...")
+    needs_postgres("the faults are PostgreSQL's own (pg_terminate_backend, row locks)")
     with WebServer(tmp_path, workers=1) as server:
         yield server
 

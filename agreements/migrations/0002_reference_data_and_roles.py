@@ -59,9 +59,11 @@ def seed(apps, schema_editor):
             )
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # create_permissions skips app configs without a models module, which historical ones
+        # never have; put back what was there (the test suite calls this with the real registry).
+        previous, app_config.models_module = getattr(app_config, "models_module", None), True
         create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, wanted in ROLES.items():

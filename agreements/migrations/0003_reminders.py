@@ -18,9 +18,10 @@ ROLE_PERMISSIONS = {
 
 def grant(apps, schema_editor):
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # As in 0002: put back the models module (None on historical app configs).
+        previous, app_config.models_module = getattr(app_config, "models_module", None), True
         create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in ROLE_PERMISSIONS.items():
