@@ -12,12 +12,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 from django_countries import countries
-from simple_history.admin import SimpleHistoryAdmin
-
 from agreements import documents, policy, workflow
+from agreements.admin_policy import AgreementHistoryAdmin, AgreementScopedAdmin
 from agreements.editing import bump_version, check_version
 from agreements.filters import countries_in_use
 from agreements.models import (
@@ -54,14 +54,6 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 # --- Agreement ----------------------------------------------------------------------------
-
-
-class VisibleAgreementChildMixin:
-    """Inline/child admins only show rows of agreements the user may see."""
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.filter(agreement__in=policy.visible_agreements(request.user).values("pk"))
 
 
 class PartyInline(admin.TabularInline):
@@ -125,7 +117,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(AgreementHistoryAdmin):
     form = AgreementAdminForm
     list_display = ["reference", "title", "pillar", "status", "health", "owner", "signed_on", "confidentiality"]
     list_filter = ["pillar", "status", CountryFilter, "health", ("owner", admin.RelatedOnlyFieldListFilter),
@@ -147,15 +139,15 @@ class AgreementAdmin(SimpleHistoryAdmin):
                      "expected_version"]}),
     ]
 
-    def get_queryset(self, request):
-        return policy.visible_agreements(request.user, super().get_queryset(request))
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or policy.can_edit_record(request.user, obj))
-
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser  # deleting loses history; data entry corrects instead
+        # Deleting loses history; data entry corrects instead.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        """The autocomplete of a milestone's or party's agreement offers what the form accepts."""
+        if request.path == reverse("admin:autocomplete"):
+            queryset = policy.record_editable_agreements(request.user, queryset)
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -220,13 +212,16 @@ def make_transition_action(rule: workflow.Rule):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(AgreementHistoryAdmin):
     list_display = ["title", "agreement", "due_on", "state", "owner", "done_on"]
     list_filter = ["state", OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "agreement__reference", "agreement__title"]
     list_select_related = ["agreement", "owner"]
     autocomplete_fields = ["agreement", "owner"]
     date_hierarchy = "due_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["agreement"] if obj else []  # a milestone stays with its agreement (and its history with it)
 
     def save_model(self, request, obj, form, change):
         """An officer's milestone form opened before this correction must not overwrite it."""
@@ -239,16 +234,19 @@ class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
+class PartyAdmin(AgreementHistoryAdmin):
     list_display = ["organization", "role", "agreement"]
     list_filter = ["role", "organization__country"]
     search_fields = ["organization__name", "agreement__reference"]
     list_select_related = ["organization", "agreement"]
     autocomplete_fields = ["agreement", "organization"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["agreement"] if obj else []
+
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+class ProgressUpdateAdmin(AgreementScopedAdmin):
     list_display = ["agreement", "created_at", "author", "percent_complete", "health"]
     list_filter = ["health"]
     search_fields = ["agreement__reference", "summary"]
@@ -260,7 +258,7 @@ class ProgressUpdateAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+class DocumentAdmin(AgreementScopedAdmin):
     list_display = ["title", "agreement", "content_type", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["title", "original_name", "agreement__reference"]
     list_select_related = ["agreement", "uploaded_by"]
@@ -271,7 +269,7 @@ class DocumentAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+class TransitionLogAdmin(AgreementScopedAdmin):
     list_display = ["agreement", "action", "from_status", "to_status", "by", "at"]
     list_filter = ["action", "to_status"]
     search_fields = ["agreement__reference", "comment"]
@@ -498,7 +496,6 @@ admin.site.register(Agreement, AgreementImportExportAdmin)
 from django.db import transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.http import HttpResponseRedirect  # noqa: E402
-from django.urls import reverse  # noqa: E402
 
 from agreements.models import Reminder, ReminderPolicy, ReminderState  # noqa: E402
 
