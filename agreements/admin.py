@@ -8,14 +8,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 from django_countries import countries
+
 from agreements import documents, policy, workflow
 from agreements.admin_policy import AgreementHistoryAdmin, AgreementScopedAdmin
 from agreements.editing import bump_version, check_version
@@ -317,6 +320,8 @@ class FocusAreaAdmin(admin.ModelAdmin):
 # --- Users ---------------------------------------------------------------------------------
 
 ASSIGNABLE_BY_DATA_ENTRY = [policy.Role.OFFICER, policy.Role.VIEWER]
+PASSWORDS_BY_ADMINISTRATORS = _("Only an administrator sets or resets passwords of existing accounts: ask one "
+                                "if this person cannot sign in.")
 
 
 @admin.register(User)
@@ -334,8 +339,11 @@ class UserAdmin(BaseUserAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser or obj is None:
             return fieldsets
-        hidden = {"is_superuser", "is_staff", "user_permissions"}
-        return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+        # Not the password either: its widget links to the set-password page they may not use.
+        hidden = {"is_superuser", "is_staff", "user_permissions", "password"}
+        shown = [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+        shown[0][1]["description"] = PASSWORDS_BY_ADMINISTRATORS
+        return shown
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -355,6 +363,13 @@ class UserAdmin(BaseUserAdmin):
             return allowed
         return allowed and self.get_queryset(request).filter(pk=obj.pk).exists()
 
+    def user_change_password(self, request, id, form_url=""):
+        """Setting someone's password is signing in as them: administrators only. Data entry
+        staff set the first password when they create an account, never after."""
+        if not request.user.is_superuser and self.get_object(request, unquote(id)) is not None:
+            raise PermissionDenied(PASSWORDS_BY_ADMINISTRATORS)
+        return super().user_change_password(request, id, form_url)  # 404 for a hidden or missing account
+
 
 # --- Bulk import and export (agreements.imports, agreements.exports) ------------------------------
 # Pages under /admin/agreements/agreement/: import/ (upload → preview = dry run → confirm),
@@ -362,7 +377,6 @@ class UserAdmin(BaseUserAdmin):
 # filter parameters apply), and two changelist actions exporting the selected agreements.
 
 from django.conf import settings  # noqa: E402
-from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.http import Http404  # noqa: E402
 from django.shortcuts import redirect  # noqa: E402
 from django.urls import path  # noqa: E402
