@@ -177,7 +177,7 @@ def download_document(request: HttpRequest, reference: str, pk: int) -> FileResp
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
+    response = FileResponse(handle, as_attachment=True, filename=document.download_name,
                             content_type=document.content_type)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
