@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 from django_countries import countries
 
 from agreements import documents, policy, workflow
-from agreements.admin_policy import AgreementHistoryAdmin, AgreementScopedAdmin
+from agreements.admin_policy import AgreementHistoryAdmin, AgreementScopedAdmin, ParentRowsOnlyInline
 from agreements.editing import bump_version, check_version
 from agreements.filters import countries_in_use
 from agreements.models import (
@@ -59,14 +59,14 @@ class OverdueFilter(admin.SimpleListFilter):
 # --- Agreement ----------------------------------------------------------------------------
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(ParentRowsOnlyInline):
     model = Party
     extra = 0
     min_num = 0
     autocomplete_fields = ["organization"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ParentRowsOnlyInline):
     model = Milestone
     extra = 0
     fields = ["title", "due_on", "owner", "state", "done_on", "evidence", "waiver_reason"]
@@ -87,7 +87,7 @@ class DocumentInlineForm(forms.ModelForm):
         return upload
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ParentRowsOnlyInline):
     model = Document
     form = DocumentInlineForm
     extra = 0
@@ -299,7 +299,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
 
 
-class FocusAreaInline(admin.TabularInline):
+class FocusAreaInline(ParentRowsOnlyInline):
     model = FocusArea
     extra = 0
 
@@ -527,6 +527,8 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         """One policy: its page if saved, else the form to save the defaults."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         if ReminderPolicy.objects.filter(pk=ReminderPolicy.SINGLETON_ID).exists():
             return HttpResponseRedirect(
                 reverse("admin:agreements_reminderpolicy_change", args=[ReminderPolicy.SINGLETON_ID]))

@@ -14,6 +14,7 @@ posted revert is refused here, because simple-history saves the *historical* ins
 whole: status, version, owner and team included, around the workflow and the change form's
 version check. Corrections go through the change form; status changes through the workflow.
 
+Inline rows (`ParentRowsOnlyInline`) accept only ids of the parent's own rows.
 `TrackerAdminSite` does the same for "view on site" (/admin/r/<ct>/<pk>/): 404 unless the
 object is in what that model's admin lets the user see.
 """
@@ -24,6 +25,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _, gettext_lazy
@@ -103,6 +105,22 @@ class AgreementHistoryAdmin(AgreementScopedAdmin, SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+
+class ParentRowsOnlyFormSet(BaseInlineFormSet):
+    """An inline row's id must be one of this parent's rows. Django checks the hidden id field
+    against every row of the table, so a row of a restricted agreement, sent by hand, passed as
+    "a valid choice" where an unknown id did not: a way to tell hidden rows from missing ones."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields.get(self._pk_field.name)
+        if isinstance(field, ModelChoiceField):
+            field.queryset = self.get_queryset()
+
+
+class ParentRowsOnlyInline(admin.TabularInline):
+    formset = ParentRowsOnlyFormSet
 
 
 class TrackerAdminSite(admin.AdminSite):

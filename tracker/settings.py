@@ -166,6 +166,9 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 # Staff and managers confirm sign-in with a TOTP code (django-otp). Off by default on a laptop.
 TRACKER_REQUIRE_2FA = envbool("TRACKER_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "CA+JAD Tracker"
+# The admin never shows a TOTP secret or its QR code again, to a superuser neither: whoever reads
+# it can produce that person's codes. A lost phone: delete the device; the person enrols anew.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The admin's history pages are for reading. A revert saves the historical copy whole —
 # status, version, owner and team — around the workflow and the change form's checks, and
 # nothing here needs it: records are corrected in their change form, status moves through the
