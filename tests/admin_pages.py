@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+# Requests the admin matrix made and the answers it did not expect, for the end of the run.
+TALLY = {"requests": 0, "unexpected": 0}
+
 
 class _FormReader(HTMLParser):
     """Collects the successful controls of one <form> (or every form): checked boxes, selected
@@ -83,8 +86,22 @@ def normalised(text: str, ids: dict[str, str]) -> str:
     return text
 
 
-def answer(response, ids: dict[str, str]) -> tuple[int, str, str]:
-    """(status, where it redirects, the body) with `ids` replaced: equal answers are equal pages."""
+def take_messages(client, response) -> list[str]:
+    """The messages a response left for the next page (the admin's "does not exist", "no items
+    selected"…), taken out of the client so they do not show on the next request's page."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    morsel = response.cookies.get(CookieStorage.cookie_name)
+    client.cookies.pop(CookieStorage.cookie_name, None)
+    if morsel is None or not morsel.value:
+        return []
+    return [str(message) for message in CookieStorage(HttpRequest())._decode(morsel.value) or []]
+
+
+def answer(response, ids: dict[str, str]) -> tuple[int, str, str, list[str]]:
+    """(status, where it redirects, the body, the messages left) with `ids` replaced: equal
+    answers are equal pages."""
     location = normalised(response.get("Location", ""), ids)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     content_type = response.get("Content-Type", "")
@@ -94,7 +111,8 @@ def answer(response, ids: dict[str, str]) -> tuple[int, str, str]:
         text = normalised(workbook_text(body), ids)
     else:
         text = f"<{len(body)} bytes of {content_type}>"
-    return response.status_code, location, text
+    messages = [normalised(message, ids) for message in getattr(response, "messages_left", [])]
+    return response.status_code, location, text, messages
 
 
 def workbook_text(body: bytes) -> str:
