@@ -610,3 +610,21 @@ def test_no_role_can_revert_any_version_of_any_model(client, cast, world, manage
                                    ({str(pk): "<id>", str(version): "<id>"}, {str(MISSING): "<id>"}))
     assert not run.wrong, f"{len(run.wrong)} of {run.checked}:\n" + "\n".join(run.wrong)
     print(f"{model_label}: {run.checked} reverts tried")
+
+
+@pytest.mark.parametrize("parent_label,child", INLINES, ids=[f"{p}-{c.__name__}" for p, c in INLINES])
+def test_an_agreements_inline_rows_are_editable_only_by_who_keeps_its_record(client, cast, world, parent_label,
+                                                                             child):
+    """The child model's permission is not enough (an officer given the staff flag may change
+    milestones): Django shows the inlines read-only when the parent is not theirs to change."""
+    parent = next(m for m in admin.site._registry if label(m) == parent_label)
+    run = Run(client, cast)
+    for relation in ("internal", "restricted_on"):
+        url = reverse(f"admin:{info(parent)}_change", args=[world[parent_label][relation]])
+        for role in sorted(STAFF):
+            page = run.request(role, "get", url)
+            inline = next(fs for fs in page.context["inline_admin_formsets"] if fs.formset.model is child)
+            editable = inline.has_add_permission or inline.has_change_permission or inline.has_delete_permission
+            if editable and not keeps_record(role, relation):
+                run.wrong.append(f"{url} as {role}: {child.__name__} rows editable")
+    assert not run.wrong, "\n".join(run.wrong)
