@@ -14,9 +14,9 @@ posted revert is refused here, because simple-history saves the *historical* ins
 whole: status, version, owner and team included, around the workflow and the change form's
 version check. Corrections go through the change form; status changes through the workflow.
 
-Inline rows (`ParentRowsOnlyInline`) accept only ids of the parent's own rows.
-`TrackerAdminSite` does the same for "view on site" (/admin/r/<ct>/<pk>/): 404 unless the
-object is in what that model's admin lets the user see.
+Inline rows (`ParentRowsOnlyInline`) accept only ids of the parent's own rows. `TrackerAdminSite`
+answers "view on site" (/admin/r/<ct>/<pk>/) with a 404 unless the object is in what that
+model's admin lets the user see.
 """
 from __future__ import annotations
 

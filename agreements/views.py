@@ -196,10 +196,7 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
             handed = assignment.reassign(agreement, by=request.user, owner=data["owner"], team=data["team"],
                                          expected_version=data["version"],
                                          hand_over_milestones=data["hand_over_milestones"])
-            messages.success(request, ngettext(
-                "Owner and team are updated; %(count)d planned milestone was handed over to %(owner)s.",
-                "Owner and team are updated; %(count)d planned milestones were handed over to %(owner)s.",
-                handed) % {"count": handed, "owner": data["owner"]} if handed else _("Owner and team are updated."))
+            messages.success(request, reassigned_message(handed, data["owner"]))
             return redirect(agreement.get_absolute_url())
         except StaleEdit as error:
             agreement = load_agreement(request.user, reference)
@@ -211,6 +208,14 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "agreements/reassign.html", {
         "agreement": agreement, "form": form, "milestone_owners": assignment.planned_milestones_by_person(agreement),
     }, status=status)
+
+
+def reassigned_message(handed: int, owner) -> str:
+    if not handed:
+        return _("Owner and team are updated.")
+    return ngettext("Owner and team are updated; %(count)d planned milestone was handed over to %(owner)s.",
+                    "Owner and team are updated; %(count)d planned milestones were handed over to %(owner)s.",
+                    handed) % {"count": handed, "owner": owner}
 
 
 # --- Helpers shared with milestone_views ------------------------------------------------------
