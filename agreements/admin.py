@@ -8,16 +8,19 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 from django_countries import countries
-from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import documents, policy, workflow
+from agreements.admin_policy import AgreementHistoryAdmin, AgreementScopedAdmin, ParentRowsOnlyInline
 from agreements.editing import bump_version, check_version
 from agreements.filters import countries_in_use
 from agreements.models import (
@@ -56,22 +59,14 @@ class OverdueFilter(admin.SimpleListFilter):
 # --- Agreement ----------------------------------------------------------------------------
 
 
-class VisibleAgreementChildMixin:
-    """Inline/child admins only show rows of agreements the user may see."""
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.filter(agreement__in=policy.visible_agreements(request.user).values("pk"))
-
-
-class PartyInline(admin.TabularInline):
+class PartyInline(ParentRowsOnlyInline):
     model = Party
     extra = 0
     min_num = 0
     autocomplete_fields = ["organization"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ParentRowsOnlyInline):
     model = Milestone
     extra = 0
     fields = ["title", "due_on", "owner", "state", "done_on", "evidence", "waiver_reason"]
@@ -92,7 +87,7 @@ class DocumentInlineForm(forms.ModelForm):
         return upload
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ParentRowsOnlyInline):
     model = Document
     form = DocumentInlineForm
     extra = 0
@@ -125,7 +120,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(AgreementHistoryAdmin):
     form = AgreementAdminForm
     list_display = ["reference", "title", "pillar", "status", "health", "owner", "signed_on", "confidentiality"]
     list_filter = ["pillar", "status", CountryFilter, "health", ("owner", admin.RelatedOnlyFieldListFilter),
@@ -147,15 +142,15 @@ class AgreementAdmin(SimpleHistoryAdmin):
                      "expected_version"]}),
     ]
 
-    def get_queryset(self, request):
-        return policy.visible_agreements(request.user, super().get_queryset(request))
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or policy.can_edit_record(request.user, obj))
-
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser  # deleting loses history; data entry corrects instead
+        # Deleting loses history; data entry corrects instead.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        """The autocomplete of a milestone's or party's agreement offers what the form accepts."""
+        if request.path == reverse("admin:autocomplete"):
+            queryset = policy.record_editable_agreements(request.user, queryset)
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -220,13 +215,16 @@ def make_transition_action(rule: workflow.Rule):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(AgreementHistoryAdmin):
     list_display = ["title", "agreement", "due_on", "state", "owner", "done_on"]
     list_filter = ["state", OverdueFilter, ("owner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "agreement__reference", "agreement__title"]
     list_select_related = ["agreement", "owner"]
     autocomplete_fields = ["agreement", "owner"]
     date_hierarchy = "due_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["agreement"] if obj else []  # a milestone stays with its agreement (and its history with it)
 
     def save_model(self, request, obj, form, change):
         """An officer's milestone form opened before this correction must not overwrite it."""
@@ -239,16 +237,19 @@ class MilestoneAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(VisibleAgreementChildMixin, SimpleHistoryAdmin):
+class PartyAdmin(AgreementHistoryAdmin):
     list_display = ["organization", "role", "agreement"]
     list_filter = ["role", "organization__country"]
     search_fields = ["organization__name", "agreement__reference"]
     list_select_related = ["organization", "agreement"]
     autocomplete_fields = ["agreement", "organization"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["agreement"] if obj else []
+
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+class ProgressUpdateAdmin(AgreementScopedAdmin):
     list_display = ["agreement", "created_at", "author", "percent_complete", "health"]
     list_filter = ["health"]
     search_fields = ["agreement__reference", "summary"]
@@ -260,7 +261,7 @@ class ProgressUpdateAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+class DocumentAdmin(AgreementScopedAdmin):
     list_display = ["title", "agreement", "content_type", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["title", "original_name", "agreement__reference"]
     list_select_related = ["agreement", "uploaded_by"]
@@ -271,7 +272,7 @@ class DocumentAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(VisibleAgreementChildMixin, admin.ModelAdmin):
+class TransitionLogAdmin(AgreementScopedAdmin):
     list_display = ["agreement", "action", "from_status", "to_status", "by", "at"]
     list_filter = ["action", "to_status"]
     search_fields = ["agreement__reference", "comment"]
@@ -298,7 +299,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
 
 
-class FocusAreaInline(admin.TabularInline):
+class FocusAreaInline(ParentRowsOnlyInline):
     model = FocusArea
     extra = 0
 
@@ -319,6 +320,8 @@ class FocusAreaAdmin(admin.ModelAdmin):
 # --- Users ---------------------------------------------------------------------------------
 
 ASSIGNABLE_BY_DATA_ENTRY = [policy.Role.OFFICER, policy.Role.VIEWER]
+PASSWORDS_BY_ADMINISTRATORS = _("Only an administrator sets or resets passwords of existing accounts: ask one "
+                                "if this person cannot sign in.")
 
 
 @admin.register(User)
@@ -336,8 +339,11 @@ class UserAdmin(BaseUserAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser or obj is None:
             return fieldsets
-        hidden = {"is_superuser", "is_staff", "user_permissions"}
-        return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+        # Not the password either: its widget links to the set-password page they may not use.
+        hidden = {"is_superuser", "is_staff", "user_permissions", "password"}
+        shown = [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+        shown[0][1]["description"] = PASSWORDS_BY_ADMINISTRATORS
+        return shown
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -357,6 +363,13 @@ class UserAdmin(BaseUserAdmin):
             return allowed
         return allowed and self.get_queryset(request).filter(pk=obj.pk).exists()
 
+    def user_change_password(self, request, id, form_url=""):
+        """Setting someone's password is signing in as them: administrators only. Data entry
+        staff set the first password when they create an account, never after."""
+        if not request.user.is_superuser and self.get_object(request, unquote(id)) is not None:
+            raise PermissionDenied(PASSWORDS_BY_ADMINISTRATORS)
+        return super().user_change_password(request, id, form_url)  # 404 for a hidden or missing account
+
 
 # --- Bulk import and export (agreements.imports, agreements.exports) ------------------------------
 # Pages under /admin/agreements/agreement/: import/ (upload → preview = dry run → confirm),
@@ -364,7 +377,6 @@ class UserAdmin(BaseUserAdmin):
 # filter parameters apply), and two changelist actions exporting the selected agreements.
 
 from django.conf import settings  # noqa: E402
-from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.http import Http404  # noqa: E402
 from django.shortcuts import redirect  # noqa: E402
 from django.urls import path  # noqa: E402
@@ -498,7 +510,6 @@ admin.site.register(Agreement, AgreementImportExportAdmin)
 from django.db import transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.http import HttpResponseRedirect  # noqa: E402
-from django.urls import reverse  # noqa: E402
 
 from agreements.models import Reminder, ReminderPolicy, ReminderState  # noqa: E402
 
@@ -516,6 +527,8 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         """One policy: its page if saved, else the form to save the defaults."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         if ReminderPolicy.objects.filter(pk=ReminderPolicy.SINGLETON_ID).exists():
             return HttpResponseRedirect(
                 reverse("admin:agreements_reminderpolicy_change", args=[ReminderPolicy.SINGLETON_ID]))

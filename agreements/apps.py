@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -19,3 +20,10 @@ class AgreementsConfig(AppConfig):
         from agreements import checks, security  # noqa: F401  (registers the checks and sign-in receivers)
 
         post_migrate.connect(restore_data_version_triggers, sender=self, dispatch_uid="agreements.data_version")
+
+
+class TrackerAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with our site as `admin.site` ("view on site" asks the policy)."""
+
+    default = False  # INSTALLED_APPS names it; "agreements" alone still means AgreementsConfig
+    default_site = "agreements.admin_policy.TrackerAdminSite"

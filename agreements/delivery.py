@@ -25,7 +25,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.utils import timezone
 
-from agreements import emails
+from agreements import emails, policy
 from agreements.filters import STALE_STATUSES
 from agreements.models import OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy, ReminderState, Status
 from agreements.reminders import group_ids
@@ -80,8 +80,12 @@ def claim(ids: list[int], now: datetime.datetime) -> list[Reminder]:
         state=State.SENDING, claim_token=token, claimed_until=until, attempts=F("attempts") + 1)
     if not taken:
         return []
-    return list(Reminder.objects.filter(claim_token=token).select_related(
+    rows = list(Reminder.objects.filter(claim_token=token).select_related(
         "recipient", "agreement__owner", "agreement__closure_requested_by", "milestone__owner"))
+    people = {}
+    for row in rows:  # one recipient object per person: its roles are read once (policy.roles)
+        row.recipient = people.setdefault(row.recipient_id, row.recipient)
+    return rows
 
 
 def settle(rows: list[Reminder], state: str, **fields) -> int:
@@ -112,6 +116,22 @@ def still_due(reminder: Reminder) -> bool:
     return True  # the digest: an empty one is caught when it is rendered
 
 
+NOT_VISIBLE = "The recipient may no longer see this agreement."
+
+
+def still_visible(reminder: Reminder) -> bool:
+    """Re-checked at send time, for every kind about an agreement: the recipient may still see
+    it (agreements.policy). A reassignment, a removal from the team, a lost role or a closed
+    account since the sweep cancel the reminder — it would name the agreement and link to it.
+    The digest has no agreement: it is composed from what its reader may see when it is sent."""
+    if reminder.agreement is None or policy.can_view(reminder.recipient, reminder.agreement):
+        return True
+    logger.warning("Reminder %s cancelled: %s may no longer see agreement %s", reminder.pk,
+                   reminder.recipient.username, reminder.agreement.reference)
+    settle([reminder], State.CANCELLED, last_error=NOT_VISIBLE)
+    return False
+
+
 # --- Sending ------------------------------------------------------------------------------------
 
 def deliver(ids: list[int], now: datetime.datetime | None = None) -> int:
@@ -122,7 +142,7 @@ def deliver(ids: list[int], now: datetime.datetime | None = None) -> int:
     if not ReminderPolicy.current().active:
         return 0
     now = now or timezone.now()
-    rows = claim(ids, now)
+    rows = [r for r in claim(ids, now) if still_visible(r)]
     moot = [r for r in rows if not still_due(r)]
     settle(moot, State.CANCELLED, last_error="No longer due when it was to be sent.")
     rows = [r for r in rows if r not in moot]

@@ -115,7 +115,10 @@ class ReassignForm(VersionedForm):
     team = forms.ModelMultipleChoiceField(label=_("Team"), queryset=assignable_users(), required=False,
                                           widget=forms.CheckboxSelectMultiple)
     hand_over_milestones = forms.BooleanField(
-        label=_("Hand the previous owner's planned milestones over to the new owner"), required=False, initial=True)
+        label=_("Hand planned milestones over to the new owner: the previous owner's, and those of everyone "
+                "who is neither owner nor on the team afterwards"),
+        help_text=_("People who leave a restricted agreement can no longer see it, and get no reminder about it."),
+        required=False, initial=True)
 
 
 # --- The list's filter form (the FilterSet is agreements.filters; this only shapes its widgets) --

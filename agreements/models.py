@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import secrets
 import zoneinfo
+from pathlib import PurePath
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -403,9 +404,19 @@ def new_token() -> str:
     return secrets.token_hex(16)
 
 
+# The extension of a stored or downloaded document, from its detected type (agreements.documents).
+DOCUMENT_EXTENSIONS = {
+    "application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
+
+
 def document_path(instance: "Document", filename: str) -> str:
-    # The original name is kept in a field; the stored name carries no user text.
-    return f"agreements/{instance.agreement_id}/{timezone.now():%Y%m}/{instance.stored_token}"
+    # The original name is kept in a field for display; the stored name carries no user text,
+    # and its extension is the detected type's, never the uploader's (`x.html` starting with %PDF).
+    extension = DOCUMENT_EXTENSIONS.get(instance.content_type, "")
+    return f"agreements/{instance.agreement_id}/{timezone.now():%Y%m}/{instance.stored_token}{extension}"
 
 
 class Document(models.Model):
@@ -430,6 +441,13 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def download_name(self) -> str:
+        """The name a download is saved under: the original name's stem and the extension of the
+        detected type, so the reader's machine opens it as what it is (a .pdf, not a .html)."""
+        stem = PurePath(self.original_name.replace("\\", "/")).stem.strip() or "document"
+        return stem + DOCUMENT_EXTENSIONS.get(self.content_type, "")
 
 
 class TransitionLog(models.Model):

@@ -132,6 +132,13 @@ def can_edit_record(user: "User", agreement: "Agreement | None" = None) -> bool:
     return is_data_entry(user) and (agreement is None or can_view(user, agreement))
 
 
+def record_editable_agreements(user: "User", queryset: QuerySet | None = None) -> QuerySet:
+    """`can_edit_record` as a query: the agreements a new milestone or party may be attached to
+    in the admin (managers: all; data entry: those they see; everyone else: none)."""
+    visible = visible_agreements(user, queryset)
+    return visible if is_manager(user) or is_data_entry(user) else visible.none()
+
+
 def can_add_documents(user: "User", agreement: "Agreement") -> bool:
     """Attach files: whoever works on the agreement, and those who keep its record."""
     return can_work_on(user, agreement) or can_edit_record(user, agreement)

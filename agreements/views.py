@@ -20,7 +20,7 @@ from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from agreements import assignment, documents, exports, policy, progress, workflow, workspace
@@ -179,7 +179,7 @@ def download_document(request: HttpRequest, reference: str, pk: int) -> FileResp
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
+    response = FileResponse(handle, as_attachment=True, filename=document.download_name,
                             content_type=document.content_type)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
@@ -195,9 +195,10 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
-            assignment.reassign(agreement, by=request.user, owner=data["owner"], team=data["team"],
-                                expected_version=data["version"], hand_over_milestones=data["hand_over_milestones"])
-            messages.success(request, _("Owner and team are updated."))
+            handed = assignment.reassign(agreement, by=request.user, owner=data["owner"], team=data["team"],
+                                         expected_version=data["version"],
+                                         hand_over_milestones=data["hand_over_milestones"])
+            messages.success(request, reassigned_message(handed, data["owner"]))
             return redirect(agreement.get_absolute_url())
         except StaleEdit as error:
             agreement = load_agreement(request.user, reference)
@@ -206,7 +207,17 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
             status = 409
     elif form.is_bound:
         status = 400
-    return render(request, "agreements/reassign.html", {"agreement": agreement, "form": form}, status=status)
+    return render(request, "agreements/reassign.html", {
+        "agreement": agreement, "form": form, "milestone_owners": assignment.planned_milestones_by_person(agreement),
+    }, status=status)
+
+
+def reassigned_message(handed: int, owner) -> str:
+    if not handed:
+        return _("Owner and team are updated.")
+    return ngettext("Owner and team are updated; %(count)d planned milestone was handed over to %(owner)s.",
+                    "Owner and team are updated; %(count)d planned milestones were handed over to %(owner)s.",
+                    handed) % {"count": handed, "owner": owner}
 
 
 # --- Helpers shared with milestone_views ------------------------------------------------------

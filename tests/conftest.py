@@ -354,8 +354,12 @@ def celery_eager():
 # --- Fuzzing (issue 8): how many fuzzed requests ran, printed at the end of the run ------------
 
 def pytest_terminal_summary(terminalreporter):
-    from tests import fuzzing
+    from tests import admin_pages, fuzzing
 
+    if admin_pages.TALLY["requests"]:
+        terminalreporter.write_sep("-", "admin authorization matrix")
+        terminalreporter.write_line("{requests} admin requests, {unexpected} unexpected answers".format(
+            **admin_pages.TALLY))
     if fuzzing.CASES:
         terminalreporter.write_sep("-", "fuzzing")
         terminalreporter.write_line(fuzzing.summary(detailed=terminalreporter.config.option.verbose > 0))

@@ -53,7 +53,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", SITE_URL)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "agreements.apps.TrackerAdminConfig",  # django.contrib.admin, with agreements.admin_policy's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -166,6 +166,14 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 # Staff and managers confirm sign-in with a TOTP code (django-otp). Off by default on a laptop.
 TRACKER_REQUIRE_2FA = envbool("TRACKER_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "CA+JAD Tracker"
+# The admin never shows a TOTP secret or its QR code again, to a superuser neither: whoever reads
+# it can produce that person's codes. A lost phone: delete the device; the person enrols anew.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# The admin's history pages are for reading. A revert saves the historical copy whole —
+# status, version, owner and team — around the workflow and the change form's checks, and
+# nothing here needs it: records are corrected in their change form, status moves through the
+# workflow. agreements.admin_policy also refuses a posted revert (this setting only hides the button).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
