@@ -17,7 +17,7 @@ class AgreementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from agreements import checks, security  # noqa: F401  (registers the checks and sign-in receivers)
+        from agreements import checks  # noqa: F401  (registers the system checks)
 
         post_migrate.connect(restore_data_version_triggers, sender=self, dispatch_uid="agreements.data_version")
 
@@ -26,4 +26,4 @@ class TrackerAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with our site as `admin.site` ("view on site" asks the policy)."""
 
     default = False  # INSTALLED_APPS names it; "agreements" alone still means AgreementsConfig
-    default_site = "agreements.admin_policy.TrackerAdminSite"
+    default_site = "agreements.admin_site.TrackerAdminSite"

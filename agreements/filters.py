@@ -20,11 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements.models import (
-    Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, ProgressUpdate, ReminderPolicy, Status,
+    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, ProgressUpdate, ReminderPolicy, Status,
     TransitionLog, User,
 )
 
 OWNER_SILENT_DAYS = 60
+RISKY = (Health.AT_RISK, Health.OFF_TRACK)
 STALE_STATUSES = (Status.SIGNED, Status.IN_PROGRESS)
 
 
@@ -58,6 +59,12 @@ def stale_q(days: int | None = None, now: datetime.datetime | None = None) -> Q:
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     never_updated = Q(last_progress_at__isnull=True) & Q(signed_on__lte=cutoff.date())
     return Q(status__in=STALE_STATUSES) & (never_updated | Q(last_progress_at__lt=cutoff))
+
+
+def at_risk_q() -> Q:
+    """Open agreements whose latest progress update says at risk or off track (the dashboard,
+    the digest and the list's health filter mean the same)."""
+    return Q(status__in=OPEN_STATUSES, health__in=RISKY)
 
 
 class FlagCheckbox(forms.CheckboxInput):

@@ -66,7 +66,7 @@ def reminder_sweep() -> dict:
     backlog) and count its queries, then time the next one (all recorded already: what beat runs
     every 15 minutes). The writes are rolled back afterwards, which also discards the send tasks
     queued with on_commit: a benchmark mails nobody."""
-    module = optional_module("agreements.reminders")
+    module = optional_module("agreements.reminders.deciding")
     sweep = module and first_callable(module, SWEEP_FUNCTIONS)
     if sweep is None:
         return {"result": NOT_BUILT}
@@ -120,7 +120,7 @@ def first_agreements(rows: int = IMPORT_ROWS):
 def export_files(folder: Path, rows: int = IMPORT_ROWS) -> dict:
     """The first `rows` agreements and their milestones through the app's own exports (the
     import template, so the files import as they are), CSV and XLSX, each timed."""
-    exports = optional_module("agreements.exports")
+    exports = optional_module("agreements.imports.exports")
     if exports is None or not hasattr(exports, "agreements_csv_response"):
         return {"result": f"{NOT_BUILT}: no agreements.exports.agreements_csv_response"}
     queryset = first_agreements(rows)

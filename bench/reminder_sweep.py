@@ -27,7 +27,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from agreements import reminders  # noqa: E402
+from agreements.reminders import deciding  # noqa: E402
 from agreements.models import Agreement, Milestone, Reminder, ReminderPolicy  # noqa: E402
 
 
@@ -48,14 +48,14 @@ def main() -> None:
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
           f"{Agreement.objects.count()} agreements, {Milestone.objects.count()} milestones")
     with CaptureQueriesContext(connection) as queries:
-        reminders.decide(now)
-    seconds, decided = timed(lambda: reminders.decide(now))
+        deciding.decide(now)
+    seconds, decided = timed(lambda: deciding.decide(now))
     print(f"decide (reads only): {seconds:.2f} s, {len(decided)} reminders due, {len(queries)} queries")
     started = time.perf_counter()
-    first = reminders.sweep(now, enqueue=False)
+    first = deciding.sweep(now, enqueue=False)
     print(f"first sweep (records every reminder due): {time.perf_counter() - started:.2f} s, "
           f"{first.created} rows, {len(first.groups)} e-mails")
-    seconds, again = timed(lambda: reminders.sweep(now, enqueue=False))
+    seconds, again = timed(lambda: deciding.sweep(now, enqueue=False))
     print(f"steady-state sweep (all recorded already): {seconds:.2f} s, {again.created} new rows")
     Reminder.objects.all().delete()
     if saved:

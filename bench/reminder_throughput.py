@@ -99,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     from aiosmtpd.controller import Controller
 
-    from agreements import tasks
+    from agreements.reminders import tasks
     from tracker.celery import app
 
     sink, port, tag, prefix = Sink(), free_port(), f"bench{uuid.uuid4().hex[:6]}-", f"bench-{uuid.uuid4().hex[:8]}:"

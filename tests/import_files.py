@@ -7,8 +7,8 @@ from typing import Any
 
 import openpyxl
 
-from agreements.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS, names
-from agreements.spreadsheets import Upload
+from agreements.imports.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS, names
+from agreements.imports.files import Upload
 
 HEADER = names(AGREEMENT_COLUMNS)
 MILESTONE_HEADER = names(MILESTONE_COLUMNS)

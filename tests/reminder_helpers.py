@@ -31,7 +31,7 @@ def due_soon_for(user, days: int = 7):
 
 
 def tasks():
-    from agreements import tasks as module
+    from agreements.reminders import tasks as module
 
     return module
 

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.http import QueryDict
 from django.test import RequestFactory
 
-from agreements import demo, policy
+from agreements import policy
+from agreements.demo import summit as demo
 from agreements.filters import AgreementFilter
 from agreements.models import OPEN_STATUSES, Agreement
 from tests.conftest import data_migrations

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from agreements.documents import store_document
+from agreements.actions.documents import store_document
 from agreements.models import Agreement, Document, Milestone, ProgressUpdate, Status, TransitionLog
 from tests.conftest import PDF_BYTES
 from tests.factories import AgreementFactory, MilestoneFactory

@@ -10,10 +10,12 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from agreements import assignment, milestones, workflow
-from agreements.documents import store_document
+from agreements import workflow
+from agreements.actions import assignment
+from agreements.actions import milestones
+from agreements.actions.documents import store_document
 from agreements.models import FocusArea, Status
-from agreements.progress import record_progress
+from agreements.actions.progress import record_progress
 from tests.conftest import PDF_BYTES
 from tests.factories import AgreementFactory, MilestoneFactory
 

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from agreements import demo
+from agreements.demo import summit as demo
 from tests.reports_support import list_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

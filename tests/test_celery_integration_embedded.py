@@ -55,7 +55,7 @@ def laptop(tmp_path, smtp_server):
     manage("seed_demo", "--agreements", "12")
     # Reminders due at any hour, and a sweep waiting in the broker folder for the worker.
     manage("shell", "-c", "from agreements.models import ReminderPolicy as P; P.objects.create(local_hour=0);"
-                          "from agreements.tasks import sweep_reminders; sweep_reminders.delay()")
+                          "from agreements.reminders.tasks import sweep_reminders; sweep_reminders.delay()")
     return env
 
 

@@ -82,7 +82,7 @@ def test_a_document_uploaded_in_the_admin_is_named_after_its_type_too(client, da
 
 
 def test_every_accepted_type_has_its_extension():
-    from agreements import documents
+    from agreements.actions import documents
     from agreements.models import DOCUMENT_EXTENSIONS
 
     assert set(documents.ALLOWED) == set(DOCUMENT_EXTENSIONS)

@@ -9,11 +9,9 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from django.conf import settings
 
-from agreements import emails
-from agreements.list_links import NOT_FILTERS
-from agreements.models import User
+from agreements.reminders import emails
+from agreements.web.list_links import NOT_FILTERS
 from tests.reports_support import NOW, frozen_summit, number, parse_links  # noqa: F401 (fixture)
 
 RANGES = ("milestone_due", "milestone_done", "status_changed", "progress_posted")

@@ -13,10 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agreements import exports, policy
-from agreements.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS, names
+from agreements import policy
+from agreements.imports import exports
+from agreements.imports.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS, names
 from agreements.models import Agreement
-from agreements.progress import record_progress
+from agreements.actions.progress import record_progress
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory
 
 TODAY = datetime.date(2026, 2, 1)

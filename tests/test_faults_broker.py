@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from agreements import tasks
+from agreements.reminders import tasks
 from agreements.models import Reminder
 from tests.services import ROOT, Cluster, RedisServer, WebServer, wait_until
 from tests.reminder_helpers import all_sent, dispatch_until, due_soon_for, settle_down, tally, zone_officer
@@ -55,7 +55,8 @@ def sweep_in_another_process(cluster: Cluster) -> tuple[int, float]:
     recorded, handing them to the worker fails (and is logged)."""
     started = time.monotonic()
     done = subprocess.run([sys.executable, "manage.py", "shell", "-c",
-                           "from agreements import reminders; print('created', reminders.sweep().created)"],
+                           "from agreements.reminders import deciding, tasks; "
+                           "print('created', deciding.sweep(enqueue=tasks.enqueue_groups).created)"],
                           cwd=ROOT, env=cluster.env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return int(re.search(r"created (\d+)", done.stdout).group(1)), time.monotonic() - started

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from functools import partial
 
 import pytest
-from django.db import connection
 
 from agreements import workflow
 from agreements.models import Agreement, Milestone, Status, TransitionLog

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from agreements.filters import AgreementFilter
 from agreements.models import Agreement, FocusArea, Party, Pillar
-from agreements.progress import record_progress
+from agreements.actions.progress import record_progress
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory
 
 TODAY = datetime.date(2026, 6, 10)

@@ -28,9 +28,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given, strategies as st
 
-from agreements import import_staging
+from agreements.imports import staging
 from agreements.models import Health, Status
-from agreements.spreadsheets import Upload
+from agreements.imports.files import Upload
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
 from tests.fuzzing import (
@@ -211,7 +211,7 @@ def world(agreement, officer, teammate, other_officer, manager, data_entry, move
     TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
     people = {"officer": officer, "teammate": teammate, "other_officer": other_officer, "manager": manager,
               "data_entry": data_entry}
-    token = import_staging.stage(data_entry, {"agreements": Upload("agreements.csv", csv_bytes([row()]))})
+    token = staging.stage(data_entry, {"agreements": Upload("agreements.csv", csv_bytes([row()]))})
     return World(agreement, milestone, people, token)
 
 

@@ -141,7 +141,7 @@ def test_an_unknown_export_format_is_not_found(entry_client):
 
 
 def test_a_long_preview_lists_the_first_rows_and_counts_the_rest(entry_client, monkeypatch):
-    monkeypatch.setattr("agreements.admin.PREVIEW_ROWS", 2)
+    monkeypatch.setattr("agreements.admin.imports.PREVIEW_ROWS", 2)
     response = preview(entry_client, csv_bytes([row(title=f"Agreement {n}") for n in range(5)]))
     page = response.content.decode()
     assert "Agreements: 5 created" in page and "… and 3 more rows." in page
@@ -151,8 +151,8 @@ def test_a_long_preview_lists_the_first_rows_and_counts_the_rest(entry_client, m
 def test_staged_uploads_leave_no_folders_behind(private_media, data_entry):
     """Each upload sweeps the staging area: folders of discarded or expired uploads must go, or
     every later preview walks all of them."""
-    from agreements import import_staging
-    from agreements.spreadsheets import Upload
+    from agreements.imports import staging as import_staging
+    from agreements.imports.files import Upload
 
     kept = import_staging.stage(data_entry, {"agreements": Upload("a.csv", b"reference\n")})
     gone = import_staging.stage(data_entry, {"agreements": Upload("b.csv", b"reference\n")})

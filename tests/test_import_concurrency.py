@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from agreements import references
-from agreements.imports import import_agreements
+from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, Pillar
 from tests.import_files import csv_bytes, row, upload
 from tests.services import wait_until

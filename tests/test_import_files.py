@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from agreements.imports import import_agreements
+from agreements.imports.importer import import_agreements
 from agreements.models import Agreement
-from agreements.spreadsheets import FileRefused, read_path
+from agreements.imports.files import FileRefused, read_path
 from tests.import_files import HEADER, csv_bytes, row, rows_of, upload, workbook, xlsx_bytes
 
 pytestmark = pytest.mark.usefixtures("import_orgs", "officer")
@@ -178,7 +178,7 @@ def test_a_workbook_without_an_agreements_sheet_is_refused(data_entry):
 
 
 def test_the_downloaded_template_filled_in_is_read(data_entry):
-    from agreements.exports import template_workbook
+    from agreements.imports.exports import template_workbook
 
     book = template_workbook()
     book["agreements"].append(list(row().values()))

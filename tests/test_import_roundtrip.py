@@ -9,10 +9,11 @@ import openpyxl
 import pytest
 from django.db import models
 
-from agreements import demo, exports
-from agreements.imports import import_agreements
+from agreements.demo import summit as demo
+from agreements.imports import exports
+from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, Milestone, User
-from agreements.spreadsheets import Upload
+from agreements.imports.files import Upload
 from tests.factories import AgreementFactory
 
 TODAY = datetime.date(2026, 3, 2)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from agreements.imports import import_agreements
+from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, Organization
 from tests.factories import AgreementFactory, UserFactory
 from tests.import_files import (

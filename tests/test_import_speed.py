@@ -10,7 +10,7 @@ import time
 import pytest
 from django.db import connection
 
-from agreements.imports import import_agreements
+from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, Milestone
 from tests.import_files import csv_bytes, milestone, row, upload, workbook
 

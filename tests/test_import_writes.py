@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from agreements import workflow
-from agreements.imports import import_agreements
+from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, Milestone, Organization, Party, TransitionLog
 from tests.factories import AgreementFactory, MilestoneFactory
 from tests.import_files import KAZAKHSTAN, csv_bytes, milestone, row, upload, workbook
@@ -244,7 +244,7 @@ def test_a_dry_run_of_a_status_change_reports_the_refusal_too(data_entry, agreem
 def test_a_reference_taken_at_the_last_moment_rolls_everything_back(data_entry, monkeypatch):
     """The unique constraint is the last guard behind the allocation lock."""
     AgreementFactory(reference="CAJ-2025-001")
-    monkeypatch.setattr("agreements.imports.references.allocate", lambda years: ["CAJ-2025-001"] * len(years))
+    monkeypatch.setattr("agreements.imports.importer.references.allocate", lambda years: ["CAJ-2025-001"] * len(years))
     report = run(data_entry, [row(parties="Brand New LLP (KZ); Ministry of Energy of the Republic of Kazakhstan (KZ)")],
                  create_organizations=True)
     assert "The database refused the import, so nothing was written" in str(report.problems[0])

@@ -7,8 +7,9 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from agreements import assignment, milestones
-from agreements.editing import StaleEdit
+from agreements.actions import assignment
+from agreements.actions import milestones
+from agreements.actions.editing import StaleEdit
 from agreements.models import Agreement, Milestone, Status
 from tests.concurrency import at_once
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory

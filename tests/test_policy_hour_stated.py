@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from agreements import delivery, reminders
+from agreements.reminders import delivery
+from agreements.reminders import deciding
 from agreements.models import ReminderPolicy
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
@@ -42,7 +43,7 @@ def test_every_email_states_the_policys_hour_in_the_recipients_zone(afternoon, m
     agreement = move_to(AgreementFactory(owner=owner), "in_progress")
     MilestoneFactory(agreement=agreement, owner=owner, due_on=datetime.date(2026, 6, 15))
     with time_machine.travel(NOW, tick=False):
-        for group in reminders.sweep(NOW, enqueue=False).groups:
+        for group in deciding.sweep(NOW, enqueue=False).groups:
             delivery.deliver(group, NOW)
     assert len(mail.outbox) == 2  # the owner's reminder and the manager's digest
     for message in mail.outbox:

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from agreements.progress import record_progress
+from agreements.actions.progress import record_progress
 
 
 def test_latest_update_sets_health_and_percent(agreement, officer):

@@ -11,10 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agreements import milestones, workflow
-from agreements.documents import store_document
+from agreements import workflow
+from agreements.actions import milestones
+from agreements.actions.documents import store_document
 from agreements.models import Party, Status
-from agreements.progress import record_progress
+from agreements.actions.progress import record_progress
 from tests.conftest import PDF_BYTES
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory, UserFactory
 

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from agreements import assignment
+from agreements.actions import assignment
 from agreements.models import Milestone
 from tests.factories import MilestoneFactory, UserFactory
 

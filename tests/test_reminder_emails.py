@@ -8,9 +8,11 @@ import pytest
 import time_machine
 from django.core import mail
 
-from agreements import delivery, emails, reminders
+from agreements.reminders import delivery
+from agreements.reminders import emails
+from agreements.reminders import deciding
 from agreements.models import Reminder
-from agreements.progress import record_progress
+from agreements.actions.progress import record_progress
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
 NOW = datetime.datetime(2026, 6, 8, 1, 0, tzinfo=datetime.timezone.utc)  # Monday, 10:00 in Tokyo
@@ -30,7 +32,7 @@ def owner(db):
 def send_all(now=NOW) -> list:
     """Sweep and send in this process, as `send_reminders` does."""
     with time_machine.travel(now, tick=False):
-        for group in reminders.sweep(now, enqueue=False).groups:
+        for group in deciding.sweep(now, enqueue=False).groups:
             delivery.deliver(group, now)
     return mail.outbox
 
@@ -106,7 +108,7 @@ def test_sending_the_same_reminders_again_keeps_the_message_id(owner, move_to):
     agreement = move_to(AgreementFactory(owner=owner), "in_progress")
     MilestoneFactory(agreement=agreement, owner=owner, due_on=datetime.date(2026, 6, 9))
     with time_machine.travel(NOW, tick=False):
-        reminders.sweep(NOW, enqueue=False)
+        deciding.sweep(NOW, enqueue=False)
     rows = list(Reminder.objects.select_related("recipient", "agreement", "milestone"))
     first = emails.compose(rows, NOW).extra_headers["Message-ID"]
     assert emails.compose(rows, NOW).extra_headers["Message-ID"] == first
@@ -155,7 +157,7 @@ def test_an_officer_who_reads_the_digest_sees_only_what_they_may_see(week, owner
 
 def test_a_digest_that_has_become_empty_by_sending_time_is_not_sent(week, manager):
     with time_machine.travel(NOW, tick=False):
-        result = reminders.sweep(NOW, enqueue=False)
+        result = deciding.sweep(NOW, enqueue=False)
     Reminder.objects.exclude(kind="digest").delete()
     from agreements.models import Agreement, Milestone
 
@@ -170,7 +172,8 @@ def test_a_digest_that_has_become_empty_by_sending_time_is_not_sent(week, manage
 def test_each_digest_section_links_to_exactly_its_agreements(week, manager, client, move_to):
     """A terminated agreement keeps its last health and its planned milestones: the digest leaves
     it out, and so must the list its links open."""
-    from agreements import digest, workflow
+    from agreements import workflow
+    from agreements.reminders import digest
     from tests.test_list_views import references
 
     ended = move_to(AgreementFactory(owner=manager, reference="CAJ-2025-050"), "in_progress")

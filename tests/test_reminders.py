@@ -10,9 +10,10 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements import reminders
+from agreements.reminders import tasks
+from agreements.reminders import deciding
 from agreements.models import Reminder, ReminderPolicy
-from agreements.progress import record_progress
+from agreements.actions.progress import record_progress
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
 UTC = datetime.timezone.utc
@@ -29,7 +30,7 @@ def date(day: str) -> datetime.date:
 def sweep(now: datetime.datetime, capture) -> list[Reminder]:
     """One beat tick at `now`: record, then send after commit (Celery eager: the test outbox)."""
     with time_machine.travel(now, tick=False), capture(execute=True):
-        result = reminders.sweep(now)
+        result = deciding.sweep(now, enqueue=tasks.enqueue_groups)
     return list(Reminder.objects.filter(run_id__in=Reminder.objects.filter(
         pk__in=[pk for group in result.groups for pk in group]).values("run_id")).order_by("pk"))
 
@@ -299,10 +300,10 @@ def test_a_sweep_that_decided_before_another_one_committed_records_nothing_twice
                                                                                  django_capture_on_commit_callbacks):
     MilestoneFactory(agreement=working(tokyo, signed_on=date("2026-06-01")), owner=tokyo, due_on=date("2026-06-20"))
     now = at("2026-06-13", 1)
-    late = reminders.decide(now)  # beat A decides…
+    late = deciding.decide(now)  # beat A decides…
     sweep(now, django_capture_on_commit_callbacks)  # …beat B records and sends first…
     with django_capture_on_commit_callbacks(execute=True):
-        result = reminders.record(late, now)  # …then A records what it had decided
+        result = deciding.record(late, now)  # …then A records what it had decided
     assert (len(late), result.created, len(mail.outbox), Reminder.objects.count()) == (1, 0, 1, 1)
 
 
@@ -358,7 +359,7 @@ def test_deciding_needs_the_same_number_of_queries_for_3_or_30_agreements(tokyo,
     for size in (3, 30):
         build(size, tokyo, manager, move_to)
         with CaptureQueriesContext(connection) as queries:
-            decided = reminders.decide(at("2026-06-08", 10))
+            decided = deciding.decide(at("2026-06-08", 10))
         assert len(decided) >= size * 2
         counts.append(len(queries))
     assert counts[0] == counts[1]

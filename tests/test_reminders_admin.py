@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from agreements import reminders
+from agreements.reminders import deciding
 from agreements.models import Reminder, ReminderPolicy
 from tests.factories import AgreementFactory, MilestoneFactory
 
@@ -25,7 +25,7 @@ def log(db, officer, other_officer, move_to):
         MilestoneFactory(agreement=agreement, owner=owner, due_on=datetime.date(2026, 6, 20))
         MilestoneFactory(agreement=agreement, owner=owner, due_on=datetime.date(2026, 6, 10))
     with time_machine.travel(NOW, tick=False):
-        reminders.sweep(NOW, enqueue=False)
+        deciding.sweep(NOW, enqueue=False)
     rows = Reminder.objects.filter(kind__in=["due_soon", "overdue"]).order_by("pk")
     rows.filter(recipient=officer, kind="due_soon").update(state="sent", sent_at=NOW)
     rows.filter(recipient=other_officer, kind="due_soon").update(state="failed", last_error="550 Mailbox unavailable")

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from agreements import delivery, reminders
+from agreements.reminders import tasks
+from agreements.reminders import delivery
+from agreements.reminders import deciding
 from agreements.models import Reminder
 from tests.concurrency import at_once
 from tests.conftest import free_port
@@ -30,7 +32,7 @@ def queued(db, move_to):
         agreement = move_to(AgreementFactory(owner=owner), "in_progress")
         MilestoneFactory(agreement=agreement, owner=owner, due_on=datetime.date(2026, 6, 20))
     with time_machine.travel(NOW, tick=False):
-        result = reminders.sweep(NOW, enqueue=False)
+        result = deciding.sweep(NOW, enqueue=False)
     rows = list(Reminder.objects.order_by("pk"))
     assert [r.state for r in rows] == [State.QUEUED] * 2 and len(result.groups) == 2
     return rows
@@ -135,7 +137,7 @@ def test_the_dispatcher_sends_again_what_a_killed_worker_was_sending(queued, cel
     with time_machine.travel(NOW + datetime.timedelta(seconds=30), tick=False):
         Reminder.objects.filter(pk=queued[0].pk).update(  # as a worker left it: claimed, then gone
             state=State.SENDING, attempts=1, claimed_until=timezone.now() - datetime.timedelta(seconds=1))
-        assert delivery.dispatch_pending() == 1
+        assert delivery.dispatch_pending(tasks.enqueue_groups) == 1
     row = Reminder.objects.get(pk=queued[0].pk)
     assert (row.state, row.attempts) == (State.SENT, 2)
     assert [m.to for m in mail.outbox] == [[row.recipient.email]]
@@ -144,15 +146,15 @@ def test_the_dispatcher_sends_again_what_a_killed_worker_was_sending(queued, cel
 def test_the_dispatcher_leaves_a_live_claim_alone(queued, celery_eager):
     with time_machine.travel(NOW + datetime.timedelta(seconds=30), tick=False):
         Reminder.objects.update(state=State.SENDING, claimed_until=timezone.now() + datetime.timedelta(minutes=5))
-        assert delivery.dispatch_pending() == 0
+        assert delivery.dispatch_pending(tasks.enqueue_groups) == 0
     assert mail.outbox == []
 
 
 def test_the_dispatcher_sends_queued_reminders_whose_message_was_lost(queued, celery_eager):
     with time_machine.travel(NOW + datetime.timedelta(seconds=30), tick=False):
-        assert delivery.dispatch_pending() == 0  # just queued: their messages are on the way
+        assert delivery.dispatch_pending(tasks.enqueue_groups) == 0  # just queued: their messages are on the way
     with time_machine.travel(NOW + datetime.timedelta(seconds=settings.REMINDER_REDISPATCH_SECONDS + 1), tick=False):
-        assert delivery.dispatch_pending() == 2
+        assert delivery.dispatch_pending(tasks.enqueue_groups) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(r.recipient.email for r in queued)
 
 
@@ -164,12 +166,12 @@ def test_paused_reminders_wait_in_their_table_and_go_out_when_switched_on(queued
     assert delivery.deliver(ids(queued[0])) == 0
     later = NOW + datetime.timedelta(seconds=settings.REMINDER_REDISPATCH_SECONDS + 1)
     with time_machine.travel(later, tick=False):
-        assert delivery.dispatch_pending() == 0
+        assert delivery.dispatch_pending(tasks.enqueue_groups) == 0
     assert mail.outbox == [] and set(Reminder.objects.values_list("state", flat=True)) == {State.QUEUED}
     policy.active = True
     policy.save()
     with time_machine.travel(later, tick=False):
-        assert delivery.dispatch_pending() == 2
+        assert delivery.dispatch_pending(tasks.enqueue_groups) == 2
     assert len(mail.outbox) == 2
 
 
@@ -191,7 +193,7 @@ def test_a_reminder_that_keeps_killing_its_worker_is_given_up(queued):
 def test_the_celery_task_asks_for_a_retry_on_temporary_failure(queued, settings, monkeypatch):
     from celery.exceptions import Retry
 
-    from agreements import tasks
+    from agreements.reminders import tasks
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2

@@ -101,14 +101,15 @@ def test_a_sweep_with_the_broker_down_records_its_reminders_and_leaves_them_to_t
     must neither fail nor lose them — the rows stay queued and the dispatcher sends them later."""
     from kombu.exceptions import OperationalError
 
-    from agreements import reminders, tasks
+    from agreements.reminders import deciding
+    from agreements.reminders import tasks
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.send_reminder_group, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        result = reminders.sweep(NOW)
+        result = deciding.sweep(NOW, enqueue=tasks.enqueue_groups)
     assert result.created == 1
     assert Reminder.objects.get().state == Reminder.State.QUEUED
     assert "Connection refused" in caplog.text

@@ -12,7 +12,10 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core import mail
 
-from agreements import assignment, delivery, reminders, workflow
+from agreements import workflow
+from agreements.actions import assignment
+from agreements.reminders import delivery
+from agreements.reminders import deciding
 from agreements.models import Reminder, Status
 from tests.factories import AgreementFactory, MilestoneFactory
 
@@ -36,7 +39,7 @@ def secret(officer, teammate, move_to):
 def sweep_and_send(kind: str | None = None) -> list[Reminder]:
     """One sweep at NOW, then each recorded e-mail sent; the rows of `kind` afterwards."""
     with time_machine.travel(NOW, tick=False):
-        result = reminders.sweep(NOW, enqueue=False)
+        result = deciding.sweep(NOW, enqueue=False)
         for group in result.groups:
             delivery.deliver(group, NOW)
     rows = Reminder.objects.select_related("recipient").order_by("pk")
@@ -45,7 +48,7 @@ def sweep_and_send(kind: str | None = None) -> list[Reminder]:
 
 def sweep_only() -> list[list[int]]:
     with time_machine.travel(NOW, tick=False):
-        return reminders.sweep(NOW, enqueue=False).groups
+        return deciding.sweep(NOW, enqueue=False).groups
 
 
 def send(groups: list[list[int]]) -> None:
@@ -62,7 +65,7 @@ def test_a_former_owner_gets_no_overdue_email_about_a_restricted_agreement(secre
                                                                           manager, caplog):
     assignment.reassign(secret, by=manager, owner=other_officer, team=[], expected_version=secret.version,
                         hand_over_milestones=False)
-    with caplog.at_level(logging.INFO, logger="agreements.delivery"):
+    with caplog.at_level(logging.INFO, logger="agreements.reminders.delivery"):
         rows = sweep_and_send("overdue")
     assert {(row.recipient, row.state, row.last_error) for row in rows} == {
         (officer, State.CANCELLED, NOT_VISIBLE), (teammate, State.CANCELLED, NOT_VISIBLE)}

@@ -9,7 +9,7 @@ from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
 
 from agreements.filters import AgreementFilter
-from agreements.forms import (
+from agreements.web.forms import (
     DocumentForm, MilestoneDoneForm, MilestoneForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form,
 )
 from agreements.models import Agreement

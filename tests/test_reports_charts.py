@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from agreements import charts
+from agreements.reports import charts
 from tests.reports_support import frozen_summit  # noqa: F401 (fixture)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from agreements.drilldown import Drill
-from agreements.reports import share
+from agreements.reports.drilldown import Drill
+from agreements.reports.figures import share
 from tests.reports_support import frozen_summit, list_count, number, parse_links  # noqa: F401 (fixture)
 
 FILTERS = [

@@ -10,7 +10,7 @@ import time_machine
 from django.http import QueryDict
 from django.utils import timezone
 
-from agreements import reports
+from agreements.reports import figures
 from agreements.filters import AgreementFilter
 from agreements.models import Agreement, TransitionLog
 from tests.factories import AgreementFactory, MilestoneFactory
@@ -81,6 +81,6 @@ def test_dashboard_months_follow_the_users_time_zone_like_the_list(pair, manager
 
 
 def test_progress_keeps_the_latest_months_only(pair):
-    months = reports.month_starts(datetime.date(2019, 12, 19), datetime.date(2026, 6, 10))
-    assert len(months) == reports.MAX_MONTHS
+    months = figures.month_starts(datetime.date(2019, 12, 19), datetime.date(2026, 6, 10))
+    assert len(months) == figures.MAX_MONTHS
     assert months[-1] == datetime.date(2026, 6, 1) and months[0] == datetime.date(2023, 7, 1)

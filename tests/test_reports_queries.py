@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements import demo
+from agreements.demo import summit as demo
 from agreements.models import Agreement
 
 NOW = datetime.datetime(2026, 6, 10, 9, 30, tzinfo=datetime.timezone.utc)

@@ -17,7 +17,7 @@ from django.test import RequestFactory
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agreements.security import client_ip
+from tracker.edge.security import client_ip
 from tests.conftest import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from agreements import demo
+from agreements.demo import summit as demo
 from agreements.models import Agreement, FocusArea, Milestone, Organization, Pillar, ProgressUpdate, TransitionLog, User
 
 TODAY = datetime.date(2026, 11, 27)

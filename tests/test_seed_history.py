@@ -7,9 +7,9 @@ import datetime
 
 import pytest
 
-from agreements import demo
+from agreements.demo import summit
 from agreements.models import Agreement, Milestone, Party, User
-from agreements.timeline import timeline
+from agreements.web.timeline import timeline
 
 TODAY = datetime.date(2026, 11, 27)
 M2M = {"team": "user_id", "focus_areas": "focusarea_id"}
@@ -45,9 +45,9 @@ def assert_no_invented_edits() -> None:
 
 @pytest.mark.parametrize("later", [False, True], ids=["logins with the demo", "logins added later"])
 def test_every_seeded_record_has_a_latest_history_equal_to_its_row(db, later):
-    demo.seed(today=TODAY, demo_users=not later)
+    summit.seed(today=TODAY, demo_users=not later)
     if later:
-        demo.seed(today=TODAY, demo_users=True)
+        summit.seed(today=TODAY, demo_users=True)
     assert Agreement.objects.filter(owner__username="officer").count() >= 5
     for model in (Agreement, Milestone, Party):
         assert_history_matches_rows(model)
@@ -57,7 +57,7 @@ def test_every_seeded_record_has_a_latest_history_equal_to_its_row(db, later):
 def test_saving_a_seeded_agreement_unchanged_shows_no_edit(db):
     """What a closure request, a reassignment or an admin save used to reveal: "Owner: Aiko Tanaka →
     Olga Officer", credited to whoever saved."""
-    demo.seed(today=TODAY, demo_users=True)
+    summit.seed(today=TODAY, demo_users=True)
     saver = User.objects.get(username="dataentry")
     for agreement in Agreement.objects.filter(owner__username="officer"):
         agreement._history_user = saver
@@ -67,9 +67,9 @@ def test_saving_a_seeded_agreement_unchanged_shows_no_edit(db):
 
 
 def test_demo_logins_added_later_show_the_hand_over_once_with_its_reason(db):
-    demo.seed(today=TODAY)
-    demo.seed(today=TODAY, demo_users=True)
+    summit.seed(today=TODAY)
+    summit.seed(today=TODAY, demo_users=True)
     agreement = Agreement.objects.filter(owner__username="officer").first()
     [edit] = [e for e in timeline(agreement, limit=200).entries if e.kind == "edit"]
     assert [c.label for c in edit.changes] == ["Owner"] and edit.changes[0].new == "Olga Officer"
-    assert edit.note == demo.HAND_OVER_REASON
+    assert edit.note == summit.HAND_OVER_REASON

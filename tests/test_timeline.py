@@ -6,10 +6,11 @@ import datetime
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from agreements import milestones, workflow
+from agreements import workflow
+from agreements.actions import milestones
 from agreements.models import Agreement, Milestone, Pillar
-from agreements.progress import record_progress
-from agreements.timeline import timeline
+from agreements.actions.progress import record_progress
+from agreements.web.timeline import timeline
 from tests.factories import MilestoneFactory
 
 T0 = datetime.datetime(2026, 1, 1, 9, tzinfo=datetime.timezone.utc)

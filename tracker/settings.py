@@ -53,7 +53,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", SITE_URL)
 
 INSTALLED_APPS = [
-    "agreements.apps.TrackerAdminConfig",  # django.contrib.admin, with agreements.admin_policy's site
+    "agreements.apps.TrackerAdminConfig",  # django.contrib.admin, with agreements.admin_site's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,12 +69,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "agreements",
+    "tracker.edge",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "agreements.security.SecurityHeadersMiddleware",
+    "tracker.edge.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -82,11 +83,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "agreements.security.SessionTimeoutMiddleware",
+    "tracker.edge.security.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "agreements.security.TwoFactorMiddleware",
-    "agreements.middleware.UserTimezoneMiddleware",
+    "tracker.edge.security.TwoFactorMiddleware",
+    "tracker.edge.timezones.UserTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees the outcome of authentication for lockouts.
@@ -108,7 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
-                "agreements.context_processors.navigation",
+                "agreements.web.context_processors.navigation",
             ],
         },
     },
@@ -153,7 +154,7 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "agreements.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "tracker.edge.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none, trust REMOTE_ADDR).
@@ -376,6 +377,6 @@ FORM_RENDERER = "tracker.rendering.FormRenderer"
 # A NUL character in the address is refused with a 400 before any view or query runs (after the
 # security headers, so the refusal carries them too).
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
-                  "agreements.bad_requests.RefuseNulMiddleware")
+                  "tracker.edge.bad_requests.RefuseNulMiddleware")
 # django-axes records the user name of a failed sign-in as typed; cut to what its tables hold.
-AXES_USERNAME_CALLABLE = "agreements.security.axes_username"
+AXES_USERNAME_CALLABLE = "tracker.edge.security.axes_username"

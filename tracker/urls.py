@@ -3,7 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from agreements import health, session, two_factor
+from tracker.edge import health
+from tracker.edge import session
+from tracker.edge import two_factor
 
 admin.site.site_header = _("CA+JAD Agreement Tracker — administration")
 admin.site.site_title = _("CA+JAD Tracker admin")
@@ -19,8 +21,8 @@ urlpatterns = [
     path("accounts/2fa/verify/", two_factor.verify, name="two-factor-verify"),
     path("accounts/2fa/setup/", two_factor.setup, name="two-factor-setup"),
     path("admin/", admin.site.urls),
-    path("", include("agreements.urls")),
+    path("", include("agreements.web.urls")),
 ]
 
-handler403 = "agreements.errors.permission_denied"
-handler400 = "agreements.bad_requests.bad_request"
+handler403 = "tracker.edge.errors.permission_denied"
+handler400 = "tracker.edge.bad_requests.bad_request"

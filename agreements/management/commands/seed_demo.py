@@ -4,7 +4,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from agreements import demo
+from agreements.demo import summit as demo
 from agreements.models import Agreement
 
 

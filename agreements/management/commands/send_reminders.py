@@ -15,7 +15,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from agreements import delivery, reminders
+from agreements.reminders import delivery
+from agreements.reminders import deciding
 from agreements.models import ReminderPolicy
 
 
@@ -32,10 +33,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("Reminders are paused (reminder policy in the admin)."))
             return
         if dry_run:
-            self.list_due(reminders.decide(now, policy, only_due_now=False), policy)
+            self.list_due(deciding.decide(now, policy, only_due_now=False), policy)
             return
         leftovers = delivery.recover(now, grace_seconds=0)
-        result = reminders.sweep(now, enqueue=False)
+        result = deciding.sweep(now, enqueue=False)
         sent, waiting = self.send(leftovers + result.groups)
         self.stdout.write(self.style.SUCCESS(
             f"{result.created} new reminder(s) recorded; {sent} sent in {len(leftovers + result.groups)} e-mail(s)."))
@@ -53,7 +54,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"Mail server trouble, retrying next run: {failure}")
         return sent, waiting
 
-    def list_due(self, decisions: list[reminders.Decision], policy: ReminderPolicy) -> None:
+    def list_due(self, decisions: list[deciding.Decision], policy: ReminderPolicy) -> None:
         for d in sorted(decisions, key=lambda d: (not d.due_now, d.recipient.username, d.kind)):
             when = "now" if d.due_now else f"at {policy.local_hour:02d}:00 {d.recipient.time_zone}"
             subject = d.milestone.title if d.milestone else d.agreement.title if d.agreement else "weekly digest"

@@ -1,0 +1,37 @@
+"""Reference data: organizations, pillars and their focus areas."""
+from __future__ import annotations
+
+from django.contrib import admin
+from agreements.admin.scoping import ParentRowsOnlyInline
+from agreements.models import (
+    FocusArea, Organization, Pillar,
+)
+
+
+
+# --- Reference data ------------------------------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "country", "kind", "sector"]
+    list_filter = ["country", "kind"]
+    search_fields = ["name", "short_name"]
+
+
+class FocusAreaInline(ParentRowsOnlyInline):
+    model = FocusArea
+    extra = 0
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position"]
+    inlines = [FocusAreaInline]
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "pillar", "code", "position"]
+    list_filter = ["pillar"]
+    search_fields = ["name"]

@@ -1,0 +1,30 @@
+"""The nouns of the tracker (DESIGN.md, "Domain model"), one module per group of nouns.
+
+Integrity lives in the database (constraints), not only in forms. Status is written by
+`agreements.workflow` only; visibility is decided by `agreements.policy`. The bottom of the
+domain core: imports nothing else of the project. Everything is re-exported here, so code says
+`from agreements.models import Agreement` whatever module a model lives in (migrations name
+`agreements.models.document_path` and `new_token` this way too).
+"""
+from agreements.models.agreement import (
+    CLOSED_STATUSES, IATI_ACTIVITY_STATUS, OPEN_STATUSES, Agreement, AgreementKind, AgreementQuerySet, Confidentiality,
+    Health, Party, Status,
+)
+from agreements.models.data_version import DataVersion
+from agreements.models.people import TIME_ZONE_CHOICES, User
+from agreements.models.reference import FocusArea, Organization, Pillar
+from agreements.models.reminders import (
+    Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list,
+)
+from agreements.models.work import (
+    DOCUMENT_EXTENSIONS, Document, Milestone, MilestoneQuerySet, ProgressUpdate, TransitionLog, document_path,
+    new_token,
+)
+
+__all__ = [
+    "CLOSED_STATUSES", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
+    "AgreementKind", "AgreementQuerySet", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
+    "Milestone", "MilestoneQuerySet", "Organization", "Party", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
+    "ReminderPolicy", "ReminderState", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",
+    "parse_day_list",
+]

@@ -1,0 +1,26 @@
+"""People who sign in: a user, their time zone and the e-mails they opted into.
+Roles are Django groups (agreements.policy.Role)."""
+from __future__ import annotations
+
+import zoneinfo
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
+
+
+class User(AbstractUser):
+    """A person signing in. Roles are Django groups (see `agreements.roles`)."""
+
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    notify_stale = models.BooleanField(_("remind me of agreements without updates"), default=True)
+    notify_digest = models.BooleanField(_("send me the weekly digest"), default=False)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,142 @@
+"""What the weekly digest tells one reader: the week's updates, overdue milestones, agreements
+at risk, closures waiting and milestones coming up — among the agreements they may see
+(agreements.policy; a manager sees them all).
+
+A fixed number of queries per reader (a count and a short list per section), never one per
+agreement. Each section links to the agreement list filtered to exactly its rows.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _, ngettext
+
+from agreements import policy
+from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
+from agreements.filters import RISKY, at_risk_q
+from agreements.zones import local_today, zone_of
+
+PERIOD_DAYS = 7
+UPCOMING_DAYS = 14
+ITEMS_PER_SECTION = 10
+
+
+@dataclass
+class Section:
+    name: str
+    title: str
+    count: int
+    items: list
+    link: str
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.items))
+
+
+@dataclass
+class Digest:
+    reader: User
+    start: datetime.date
+    end: datetime.date
+    today: datetime.date
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(section.count for section in self.sections)
+
+    @property
+    def headline(self) -> str:
+        """'12 updates, 5 overdue milestones, …' for the subject line."""
+        return ", ".join(short(section.name, section.count) for section in self.sections if section.count)
+
+
+def short(name: str, count: int) -> str:
+    forms = {
+        "updates": ngettext("%(n)d update", "%(n)d updates", count),
+        "overdue": ngettext("%(n)d overdue milestone", "%(n)d overdue milestones", count),
+        "at_risk": ngettext("%(n)d at risk", "%(n)d at risk", count),
+        "closures": ngettext("%(n)d closure waiting", "%(n)d closures waiting", count),
+        "upcoming": ngettext("%(n)d due soon", "%(n)d due soon", count),
+    }
+    return forms[name] % {"n": count}
+
+
+def list_link(**params) -> str:
+    query = urlencode(params, doseq=True)
+    return f"{settings.SITE_URL}{reverse('agreement-list')}{'?' + query if query else ''}"
+
+
+def period_start(reader: User, now: datetime.datetime) -> datetime.datetime:
+    """The first instant of the digest's week: midnight, in the reader's zone, PERIOD_DAYS days
+    before today. Whole days, so that the list the digest links to (`progress_posted`, days in the
+    reader's zone) shows exactly the updates counted. Last week's digest day is included again,
+    from midnight, so an update posted on it after that digest went out is not missed."""
+    start = local_today(reader, now) - datetime.timedelta(days=PERIOD_DAYS)
+    return datetime.datetime.combine(start, datetime.time.min, tzinfo=zone_of(reader))
+
+
+def querysets(reader: User, now: datetime.datetime) -> dict[str, QuerySet]:
+    """Each section's rows, restricted to the reader's visible, open agreements."""
+    today = local_today(reader, now)
+    visible = policy.visible_agreements(reader, Agreement.objects.all())
+    open_visible = visible.filter(status__in=OPEN_STATUSES)
+    milestones = Milestone.objects.filter(agreement__in=open_visible).select_related("agreement", "owner")
+    return {
+        "updates": ProgressUpdate.objects.filter(
+            agreement__in=visible, created_at__gte=period_start(reader, now),
+        ).select_related("agreement", "author").order_by("-created_at"),
+        "overdue": milestones.overdue(today).order_by("due_on", "pk"),
+        "at_risk": visible.filter(at_risk_q()).select_related("owner").order_by("health", "reference"),
+        "closures": visible.filter(status=Status.PENDING_CLOSURE).select_related("owner", "closure_requested_by")
+        .order_by("status_changed_at"),
+        "upcoming": milestones.due_within(today, UPCOMING_DAYS).order_by("due_on", "pk"),
+    }
+
+
+TITLES = {
+    "updates": _("Progress updates this week"),
+    "overdue": _("Overdue milestones"),
+    "at_risk": _("Agreements at risk or off track"),
+    "closures": _("Closures waiting for approval"),
+    "upcoming": _("Milestones due in the next two weeks"),
+}
+
+
+def links(start: datetime.date, today: datetime.date) -> dict[str, str]:
+    """The list filtered to each section's rows (the list then counts those rows too: "61 overdue
+    milestones" in 54 agreements); like the sections, milestones and risks of open agreements."""
+    is_open = {"status": list(OPEN_STATUSES)}
+    return {
+        "updates": list_link(progress_posted_after=start.isoformat(), progress_posted_before=today.isoformat(),
+                             sort="-updated"),
+        "overdue": list_link(overdue=1, **is_open),
+        "at_risk": list_link(health=list(RISKY), **is_open),
+        "closures": list_link(status=Status.PENDING_CLOSURE),
+        "upcoming": list_link(due_within=UPCOMING_DAYS, **is_open),
+    }
+
+
+def summary(reader: User, now: datetime.datetime) -> Digest:
+    today = local_today(reader, now)
+    result = Digest(reader, start=today - datetime.timedelta(days=PERIOD_DAYS), end=today, today=today)
+    urls = links(result.start, today)
+    for name, rows in querysets(reader, now).items():
+        items = list(rows[:ITEMS_PER_SECTION])
+        for item in items:
+            if isinstance(item, Milestone):
+                item.days = abs((item.due_on - today).days)  # overdue by / due in, for the e-mail
+        count = len(items) if len(items) < ITEMS_PER_SECTION else rows.count()
+        result.sections.append(Section(name, str(TITLES[name]), count, items, urls[name]))
+    return result
+
+
+def has_news(reader: User, now: datetime.datetime) -> bool:
+    """Whether a digest would say anything (cheap EXISTS queries; the sweep asks this)."""
+    return any(rows.exists() for rows in querysets(reader, now).values())

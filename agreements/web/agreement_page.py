@@ -1,0 +1,108 @@
+"""The agreement page: one loader and one renderer shared by the page and every action on it.
+
+An action that fails renders the same page with its bound form (errors next to the fields)
+in place of the blank one; the loader prefetches everything the page, the policy checks and
+the workflow conditions read, so the page makes a fixed number of queries.
+"""
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from agreements.actions import milestones as milestone_rules
+from agreements import policy, workflow
+from agreements.web.forms import DocumentForm, MilestoneDoneForm, MilestoneForm, MilestoneWaiveForm, ProgressForm, TransitionForm
+from agreements.models import Agreement, Document, Milestone, Party, User
+from agreements.web.timeline import timeline
+
+TIMELINE_LIMIT = 25
+FULL_TIMELINE_LIMIT = 1000
+
+
+def load_agreement(user: User, reference: str) -> Agreement:
+    """The agreement if this user may see it (else 404), with what the page reads."""
+    queryset = Agreement.objects.select_related(
+        "pillar", "owner", "lead_organization", "closure_requested_by",
+    ).prefetch_related(
+        "focus_areas", "team",
+        Prefetch("parties", Party.objects.select_related("organization")),
+        Prefetch("milestones", Milestone.objects.select_related("owner")),
+        Prefetch("documents", Document.objects.select_related("uploaded_by")),
+    )
+    return policy.get_visible_or_404(user, queryset, reference=reference)
+
+
+def render_agreement_page(request: HttpRequest, agreement: Agreement, *, status: int = 200, forms: dict | None = None,
+                          full_timeline: bool = False) -> HttpResponse:
+    user, forms = request.user, forms or {}
+    can_work = policy.can_work_on(user, agreement)
+    milestones = _milestones(agreement, forms, can_work)
+    context = {
+        "agreement": agreement,
+        "today": timezone.localdate(),
+        "can_work": can_work,
+        "can_reassign": policy.can_reassign(user, agreement),
+        "can_upload": policy.can_add_documents(user, agreement),
+        "is_member": policy.is_member(user, agreement),
+        "milestones": milestones,
+        "milestone_counts": _milestone_counts(milestones),
+        "milestone_refusal": milestone_rules.change_refusal(agreement, user),
+        "add_refusal": milestone_rules.add_refusal(agreement, user),
+        "transitions": _transitions(agreement, user, forms),
+        "timeline": timeline(agreement, limit=FULL_TIMELINE_LIMIT if full_timeline else TIMELINE_LIMIT),
+        "full_timeline": full_timeline,
+        "problem": _problem(forms),
+        **_page_forms(agreement, forms),
+    }
+    return render(request, "agreements/agreement_detail.html", context, status=status)
+
+
+def _page_forms(agreement: Agreement, forms: dict) -> dict:
+    """The page's own forms: the one that failed (bound, with its errors) or a blank one."""
+    people = milestone_rules.owner_choices(agreement)
+    return {
+        "progress_form": forms.get("progress") or ProgressForm(agreement=agreement),
+        "milestone_form": forms.get("milestone") or MilestoneForm(
+            people=people, prefix="new", initial={"version": agreement.version}),
+        "document_form": forms.get("document") or DocumentForm(),
+    }
+
+
+def _milestones(agreement: Agreement, forms: dict, can_work: bool) -> list[Milestone]:
+    """The agreement's milestones, each carrying its overdue flag and its done/waive forms."""
+    today, version = timezone.localdate(), agreement.version
+    rows = list(agreement.milestones.all())
+    for milestone in rows:
+        milestone.overdue = milestone.is_overdue(today)
+        if can_work and milestone.state == Milestone.State.PLANNED:
+            milestone.done_form = forms.get(("done", milestone.pk)) or MilestoneDoneForm(
+                prefix=f"done-{milestone.pk}", initial={"version": version})
+            milestone.waive_form = forms.get(("waive", milestone.pk)) or MilestoneWaiveForm(
+                prefix=f"waive-{milestone.pk}", initial={"version": version})
+    return rows
+
+
+def _milestone_counts(milestones: list[Milestone]) -> dict[str, int]:
+    return {
+        "total": len(milestones),
+        "closed": sum(1 for m in milestones if m.state != Milestone.State.PLANNED),
+        "overdue": sum(1 for m in milestones if m.overdue),
+    }
+
+
+def _transitions(agreement: Agreement, user: User, forms: dict) -> list[tuple[workflow.Option, TransitionForm]]:
+    """Every transition this user has the right to, with the reason when it is blocked now."""
+    return [(option, forms.get(("transition", option.to)) or TransitionForm(
+        prefix=f"t-{option.to}", initial={"version": agreement.version}))
+        for option in workflow.available_transitions(agreement, user)]
+
+
+def _problem(forms: dict) -> dict | None:
+    """What went wrong, for the alert at the top of the page (the form itself may be far below)."""
+    for key, form in forms.items():
+        if form.errors:
+            anchor = "-".join(str(part) for part in key) if isinstance(key, tuple) else key
+            return {"errors": form.non_field_errors(), "anchor": anchor}
+    return None

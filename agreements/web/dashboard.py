@@ -1,0 +1,27 @@
+"""/reports/: the managers' dashboard. Thin: figures come from agreements.reports.figures, pictures
+from agreements.reports.charts, the "may they?" from agreements.policy."""
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from agreements import policy
+from agreements.reports import charts
+from agreements.reports import figures as reports
+
+
+@require_GET
+def dashboard(request):
+    if not policy.can_view_reports(request.user):
+        # Not a 404: the page exists for everyone; officers are pointed to their own work.
+        return render(request, "reports/forbidden.html", status=403)
+    board = reports.build(request.user, request.GET, today=timezone.localdate(), request=request)
+    return render(request, "reports/dashboard.html", {
+        "dash": board,
+        "charts": charts.dashboard_charts(board),
+        "generated_at": timezone.now(),
+        "sees_everything": policy.is_manager(request.user),
+        "list_url": reverse("agreement-list"),  # every number links there: reversed once, not per number
+    })

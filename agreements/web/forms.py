@@ -1,0 +1,158 @@
+"""Input validation for the officer workspace (no decisions: those are in policy/workflow).
+
+Forms that change an existing agreement carry its `version` (hidden): the business
+function compares it under a row lock (agreements.editing), so a form opened before
+somebody else's change cannot overwrite it.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from agreements.actions.assignment import assignable_users
+from agreements.filters import countries_in_use, owner_choices
+from agreements.models import Agreement, Health, Milestone, ProgressUpdate
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        """The version is hidden: nobody can see or fix it next to a field, so a missing or
+        garbled one (a page saved long ago, a hand-made request) is said at the top."""
+        if self.errors.pop("version", None):
+            raise forms.ValidationError(
+                _("This form is incomplete or out of date. Reload the page and try again."), code="version")
+        return super().clean()
+
+    def with_current_version(self, version: int) -> None:
+        """After a conflict: keep what the person typed, but base the next submit on the current version."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(version)
+        self.data = data
+
+
+class ProgressForm(forms.ModelForm):
+    class Meta:
+        model = ProgressUpdate
+        fields = ["percent_complete", "health", "summary", "next_steps"]
+        widgets = {
+            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"}),
+            "health": forms.RadioSelect,
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"percent_complete": _("Percent complete"), "summary": _("What happened")}
+        help_texts = {"summary": _("Facts since the last update: meetings, decisions, money, delays.")}
+
+    def __init__(self, *args, agreement: Agreement | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["health"].choices = Health.choices[1:]
+        if agreement is not None and not self.is_bound:
+            self.initial.setdefault("percent_complete", agreement.percent_complete)
+            if agreement.health != Health.UNKNOWN:
+                self.initial.setdefault("health", agreement.health)
+
+
+class MilestoneForm(VersionedForm):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    due_on = forms.DateField(label=_("Due on"), widget=DATE)
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False,
+                                   help_text=_("Defaults to the agreement's owner."))
+
+    def __init__(self, *args, people=(), **kwargs):
+        """`people` are the possible owners (owner and team, already loaded: no query)."""
+        super().__init__(*args, **kwargs)
+        self.people = {person.pk: person for person in people}
+        self.fields["owner"].choices = [("", _("The agreement's owner"))] + [
+            (pk, str(person)) for pk, person in self.people.items()]
+
+    def clean_owner(self):
+        pk = self.cleaned_data.get("owner")
+        return self.people.get(pk) if pk not in (None, "") else None
+
+
+class MilestoneDoneForm(VersionedForm):
+    done_on = forms.DateField(label=_("Done on"), widget=DATE)
+    evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
+                               help_text=_("What shows it is done: a document, a decision, a reference."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].initial = timezone.localdate()
+
+
+class MilestoneWaiveForm(VersionedForm):
+    waiver_reason = forms.CharField(label=_("Why is it waived?"), widget=forms.Textarea(attrs={"rows": 2}),
+                                    max_length=4000)
+
+
+class TransitionForm(VersionedForm):
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                              max_length=4000)
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+                            help_text=_("Leave empty to use the file name."))
+    file = forms.FileField(label=_("File"), help_text=_("PDF, DOCX, XLSX, PNG or JPEG, at most 20 MB."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read by app.js to refuse an oversized file before it is sent (the server checks again).
+        self.fields["file"].widget.attrs.update({
+            "accept": ".pdf,.docx,.xlsx,.png,.jpg,.jpeg", "data-max-bytes": settings.DOCUMENT_MAX_BYTES,
+            "data-too-large": _("This file is larger than the limit; it cannot be uploaded.")})
+
+
+class ReassignForm(VersionedForm):
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=assignable_users())
+    team = forms.ModelMultipleChoiceField(label=_("Team"), queryset=assignable_users(), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    hand_over_milestones = forms.BooleanField(
+        label=_("Hand planned milestones over to the new owner: the previous owner's, and those of everyone "
+                "who is neither owner nor on the team afterwards"),
+        help_text=_("People who leave a restricted agreement can no longer see it, and get no reminder about it."),
+        required=False, initial=True)
+
+
+# --- The list's filter form (the FilterSet is agreements.filters; this only shapes its widgets) --
+
+def shape_filter_form(form: forms.Form) -> forms.Form:
+    """Checkboxes for short choice lists, a search box, a people picker, only the countries in use.
+    (The FilterSet stays the interface: this changes how its fields look, not what they accept.)"""
+    fields = form.fields
+    for name in ("status", "health", "pillar", "focus_area", "quality"):
+        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+    fields["sort"].choices = [("", _("Reference (default)"))] + [c for c in fields["sort"].choices if c[0]]
+    fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, title, summary or party")})
+    fields["owner"].widget = forms.Select(choices=_owner_choices(form.data.get("owner", "") if form.data else ""))
+    fields["country"].widget = forms.CheckboxSelectMultiple(choices=_countries_in_use(form))
+    return form
+
+
+def _owner_choices(current: str) -> list[tuple[str, str]]:
+    people = [(user.username, str(user)) for user in owner_choices()]
+    if current and current != "me" and current not in {username for username, _label in people}:
+        people.append((current, current))  # a shared link naming someone who owns nothing (yet)
+    return [("", _("Anyone")), ("me", _("Me"))] + people
+
+
+def _countries_in_use(form: forms.Form) -> list[tuple[str, str]]:
+    used = countries_in_use() | set(form.data.getlist("country") if hasattr(form.data, "getlist") else [])
+    return [(code, name) for code, name in countries if code in used]
+
+
+def milestone_initial(milestone: Milestone, version: int) -> dict:
+    return {"title": milestone.title, "due_on": milestone.due_on, "owner": milestone.owner_id or "", "version": version}
+
+
+def submitted(request):
+    """The form data of a POST — even an empty one — else None. `request.POST or None` would
+    take an empty submission for a first visit and answer 200 instead of showing the errors."""
+    return request.POST if request.method == "POST" else None

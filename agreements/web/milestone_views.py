@@ -1,0 +1,121 @@
+"""Milestone actions of the agreement page: add, edit (its own page), mark done, waive.
+
+Each validates input and calls agreements.milestones, which asks the policy and checks the
+agreement's version. A stale form answers 409 with the current values and the person's
+input kept, so nothing they typed is lost and nothing newer is overwritten.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agreements import policy
+from agreements.actions import milestones
+from agreements.web.agreement_page import load_agreement, render_agreement_page
+from agreements.actions.editing import StaleEdit
+from agreements.web.forms import MilestoneDoneForm, MilestoneForm, MilestoneWaiveForm, milestone_initial, submitted
+from agreements.models import Agreement, Milestone
+from agreements.web.views import conflict, require
+
+
+def _milestone(agreement: Agreement, pk: int) -> Milestone:
+    """A milestone of this (visible) agreement; another agreement's id is 404, like a guess."""
+    for milestone in agreement.milestones.all():
+        if milestone.pk == pk:
+            milestone.agreement = agreement
+            return milestone
+    raise Http404("No such milestone.")
+
+
+def _may_change(request: HttpRequest, agreement: Agreement) -> None:
+    """Not on the team: 403 before anything is validated (state problems come back as form errors)."""
+    require(policy.can_work_on(request.user, agreement), str(milestones.NOT_MEMBER))
+
+
+@require_POST
+def add_milestone(request: HttpRequest, reference: str) -> HttpResponse:
+    agreement = load_agreement(request.user, reference)
+    _may_change(request, agreement)
+    form = MilestoneForm(request.POST, prefix="new", people=milestones.owner_choices(agreement))
+    if form.is_valid():
+        try:
+            data = form.cleaned_data
+            milestones.add_milestone(agreement, by=request.user, title=data["title"], due_on=data["due_on"],
+                                     owner=data["owner"], expected_version=data["version"])
+            messages.success(request, _("Milestone “%(title)s” is added.") % {"title": data["title"]})
+            return redirect(f"{agreement.get_absolute_url()}#milestones")
+        except StaleEdit as error:
+            return conflict(request, reference, form, error, "milestone")
+        except milestones.MilestoneError as error:
+            form.add_error(None, error)
+    return render_agreement_page(request, agreement, status=400, forms={"milestone": form})
+
+
+def edit_milestone(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    agreement = load_agreement(request.user, reference)
+    milestone = _milestone(agreement, pk)
+    _may_change(request, agreement)
+    people = milestones.owner_choices(agreement) + ([milestone.owner] if milestone.owner else [])
+    form = MilestoneForm(submitted(request), people=people, initial=milestone_initial(milestone, agreement.version))
+    status = 400 if form.is_bound else 200
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            milestones.edit_milestone(milestone, by=request.user, title=data["title"], due_on=data["due_on"],
+                                      owner=data["owner"], expected_version=data["version"])
+            messages.success(request, _("Milestone “%(title)s” is saved.") % {"title": milestone.title})
+            return redirect(f"{agreement.get_absolute_url()}#milestones")
+        except StaleEdit as error:
+            agreement = load_agreement(request.user, reference)
+            milestone = _milestone(agreement, pk)
+            form.with_current_version(agreement.version)
+            form.add_error(None, error)
+            status = 409
+        except milestones.MilestoneError as error:
+            form.add_error(None, error)
+    return render(request, "agreements/milestone_form.html",
+                  {"agreement": agreement, "milestone": milestone, "form": form,
+                   "conflict": status == 409}, status=status)
+
+
+@require_POST
+def complete_milestone(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    return _close_milestone(request, reference, pk, "done")
+
+
+@require_POST
+def waive_milestone(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    return _close_milestone(request, reference, pk, "waive")
+
+
+def _close_milestone(request: HttpRequest, reference: str, pk: int, how: str) -> HttpResponse:
+    """Mark done or waived: the same steps, a different form and business function."""
+    agreement = load_agreement(request.user, reference)
+    milestone = _milestone(agreement, pk)
+    _may_change(request, agreement)
+    form_class = MilestoneDoneForm if how == "done" else MilestoneWaiveForm
+    form = form_class(request.POST, prefix=f"{how}-{pk}")
+    if form.is_valid():
+        try:
+            _apply(how, milestone, request, form.cleaned_data)
+            text = _("“%(title)s” is done.") if how == "done" else _("“%(title)s” is waived.")
+            messages.success(request, text % {"title": milestone.title})
+            return redirect(f"{agreement.get_absolute_url()}#milestones")
+        except StaleEdit as error:
+            return conflict(request, reference, form, error, (how, pk))
+        except milestones.MilestoneError as error:
+            form.add_error(None, error)
+    return render_agreement_page(request, agreement, status=400, forms={(how, pk): form})
+
+
+def _apply(how: str, milestone: Milestone, request: HttpRequest, data: dict) -> None:
+    if how == "done":
+        milestones.complete_milestone(milestone, by=request.user, done_on=data["done_on"], evidence=data["evidence"],
+                                      expected_version=data["version"])
+    else:
+        milestones.waive_milestone(milestone, by=request.user, reason=data["waiver_reason"],
+                                   expected_version=data["version"])
+

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from agreements.web import milestone_views
+from agreements.web import preferences
+from agreements.web import dashboard as report_views
+from agreements.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("agreements/", views.agreement_list, name="agreement-list"),
+    path("agreements/export.csv", views.export_agreements, {"fmt": "csv"}, name="agreement-export-csv"),
+    path("agreements/export.xlsx", views.export_agreements, {"fmt": "xlsx"}, name="agreement-export-xlsx"),
+    path("agreements/milestones.csv", views.export_agreements, {"fmt": "milestones-csv"},
+         name="milestone-export-csv"),
+    path("agreements/<str:reference>/", views.agreement_detail, name="agreement-detail"),
+    path("agreements/<str:reference>/progress/", views.post_progress, name="agreement-progress"),
+    path("agreements/<str:reference>/transitions/<str:to>/", views.take_transition, name="agreement-transition"),
+    path("agreements/<str:reference>/documents/", views.upload_document, name="document-upload"),
+    path("agreements/<str:reference>/documents/<int:pk>/", views.download_document, name="document-download"),
+    path("agreements/<str:reference>/reassign/", views.reassign, name="agreement-reassign"),
+    path("agreements/<str:reference>/milestones/", milestone_views.add_milestone, name="milestone-add"),
+    path("agreements/<str:reference>/milestones/<int:pk>/edit/", milestone_views.edit_milestone, name="milestone-edit"),
+    path("agreements/<str:reference>/milestones/<int:pk>/done/", milestone_views.complete_milestone,
+         name="milestone-done"),
+    path("agreements/<str:reference>/milestones/<int:pk>/waive/", milestone_views.waive_milestone,
+         name="milestone-waive"),
+    path("reports/", report_views.dashboard, name="reports"),
+    path("preferences/", preferences.preferences, name="preferences"),
+]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class EdgeConfig(AppConfig):
+    name = "tracker.edge"
+    label = "edge"
+    verbose_name = "Request edge and sign-in"
+
+    def ready(self) -> None:
+        from tracker.edge import security  # noqa: F401  (connects the sign-in logging receivers)
