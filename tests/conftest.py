@@ -218,18 +218,18 @@ def live_page(page, live_server):
     return page
 
 
-# --- Bulk import (issue 6) ------------------------------------------------------------------
+# --- Bulk import ----------------------------------------------------------------------------
 
 @pytest.fixture
 def import_orgs(db):
-    """The two organizations tests.import_files.row() names as parties."""
+    """The two organizations tests.imports.import_files.row() names as parties."""
     from tests.factories import OrganizationFactory
-    from tests.import_files import JAPAN, KAZAKHSTAN
+    from tests.imports.import_files import JAPAN, KAZAKHSTAN
 
     return [OrganizationFactory(name=JAPAN, country="JP"), OrganizationFactory(name=KAZAKHSTAN, country="KZ")]
 
 
-# --- Officer workspace (issue 3) -------------------------------------------------------------
+# --- Uploaded documents ------------------------------------------------------------------------
 
 @pytest.fixture
 def private_media(settings, tmp_path):
@@ -243,90 +243,12 @@ def private_media(settings, tmp_path):
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
-# --- Reminders (issue 4): a real SMTP server and Celery in eager mode -----------------------
-
-class Inbox:
-    """A real SMTP server (aiosmtpd) on a free local port, keeping the messages it accepted.
-
-    `refuse` holds addresses answered 550 (permanent), `busy` makes DATA answer 451
-    (temporary), `delay` holds each message before accepting it. A message whose client
-    vanishes during that delay is never accepted (aiosmtpd cancels the handler), like a real
-    mail server that never said 250. `hold_quit` holds the answer to QUIT, i.e. after the
-    message was accepted (`quitting` is set when a QUIT arrives)."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self.messages: list = []
-        self.refuse: set[str] = set()
-        self.busy = False
-        self.delay = 0.0
-        self.receiving = threading.Event()
-        self.hold_quit = 0.0
-        self.quitting = threading.Event()
-        self._lock = threading.Lock()
-        self.controller = None
-        self.port = free_port()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        import asyncio
-        import email
-        import email.policy
-
-        self.receiving.set()
-        if self.busy:
-            return "451 4.3.0 Try again later"
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.messages.append(message)
-        return "250 2.0.0 Accepted"
-
-    async def handle_QUIT(self, server, session, envelope):
-        import asyncio
-
-        self.quitting.set()
-        if self.hold_quit:
-            await asyncio.sleep(self.hold_quit)
-        return "221 Bye"
-
-    def start(self) -> "Inbox":
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def snapshot(self) -> list:
-        with self._lock:
-            return list(self.messages)
-
-    def to(self, address: str) -> list:
-        return [m for m in self.snapshot() if m["To"] == address]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+# --- Reminders: a real SMTP server (tests.services.Inbox) and Celery in eager mode -----------
 
 @pytest.fixture
 def smtp_server():
+    from tests.services import Inbox
+
     inbox = Inbox().start()
     yield inbox
     inbox.stop()
@@ -349,20 +271,6 @@ def celery_eager():
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
-
-
-# --- Fuzzing (issue 8): how many fuzzed requests ran, printed at the end of the run ------------
-
-def pytest_terminal_summary(terminalreporter):
-    from tests import admin_pages, fuzzing
-
-    if admin_pages.TALLY["requests"]:
-        terminalreporter.write_sep("-", "admin authorization matrix")
-        terminalreporter.write_line("{requests} admin requests, {unexpected} unexpected answers".format(
-            **admin_pages.TALLY))
-    if fuzzing.CASES:
-        terminalreporter.write_sep("-", "fuzzing")
-        terminalreporter.write_line(fuzzing.summary(detailed=terminalreporter.config.option.verbose > 0))
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Real services for the integration tests, started as child processes and always stopped.
 
+- `Inbox`: a real SMTP server (aiosmtpd) on a free port, keeping what it accepted;
 - `Worker` / `Cluster`: Celery workers on a Redis broker (a private key prefix per run);
 - `RedisServer`: a redis-server of our own on a free port, to stop and restart at will
   (never the machine's shared Redis: other test runs use it at the same time);
@@ -28,7 +29,7 @@ from urllib.parse import quote, urlencode
 
 from django.db import connection
 
-from tests.conftest import free_port, skip_or_fail
+from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +66,88 @@ def kill_group(process: subprocess.Popen, sig: int = signal.SIGKILL, timeout: fl
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout)
+
+
+# --- Mail ------------------------------------------------------------------------------------
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) on a free local port, keeping the messages it accepted.
+
+    `refuse` holds addresses answered 550 (permanent), `busy` makes DATA answer 451
+    (temporary), `delay` holds each message before accepting it. A message whose client
+    vanishes during that delay is never accepted (aiosmtpd cancels the handler), like a real
+    mail server that never said 250. `hold_quit` holds the answer to QUIT, i.e. after the
+    message was accepted (`quitting` is set when a QUIT arrives)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list = []
+        self.refuse: set[str] = set()
+        self.busy = False
+        self.delay = 0.0
+        self.receiving = threading.Event()
+        self.hold_quit = 0.0
+        self.quitting = threading.Event()
+        self._lock = threading.Lock()
+        self.controller = None
+        self.port = free_port()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+        import email.policy
+
+        self.receiving.set()
+        if self.busy:
+            return "451 4.3.0 Try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 2.0.0 Accepted"
+
+    async def handle_QUIT(self, server, session, envelope):
+        import asyncio
+
+        self.quitting.set()
+        if self.hold_quit:
+            await asyncio.sleep(self.hold_quit)
+        return "221 Bye"
+
+    def start(self) -> "Inbox":
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def snapshot(self) -> list:
+        with self._lock:
+            return list(self.messages)
+
+    def to(self, address: str) -> list:
+        return [m for m in self.snapshot() if m["To"] == address]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # --- Celery ----------------------------------------------------------------------------------

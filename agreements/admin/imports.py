@@ -15,7 +15,6 @@ from django.shortcuts import redirect
 from django.urls import path
 from agreements.imports import exports
 from agreements.imports import staging
-from agreements.web import views
 from agreements.imports.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS
 from agreements.imports.importer import import_agreements
 from agreements.imports.files import ENCODINGS, FileRefused, read_upload
@@ -141,4 +140,4 @@ class ImportExportPages:
         agreements only) behind the admin's own permission."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return views.export_agreements(request, fmt)
+        return exports.export_response(request, fmt)

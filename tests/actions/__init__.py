@@ -1,0 +1,1 @@
+"""The actions on an agreement: milestones, progress updates, reassignment, documents."""

@@ -1,0 +1,1 @@
+"""The Django admin: every admin path asks the policy (the derived authorization matrix)."""

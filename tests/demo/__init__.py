@@ -1,0 +1,1 @@
+"""The demo summit: seeding, determinism, and a history that tells the truth."""

@@ -1,0 +1,1 @@
+"""The domain core: models and their constraints, the policy, the workflow, migrations, the data version."""

@@ -1,0 +1,1 @@
+"""Services failing under a running deployment (PostgreSQL, Redis, concurrent writers)."""

@@ -1,0 +1,1 @@
+"""Generated and hostile input: every form and query parameter, hostile files."""

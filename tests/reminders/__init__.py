@@ -1,0 +1,1 @@
+"""Reminders: deciding, delivering (with a real SMTP server and Celery workers), e-mails, the digest."""

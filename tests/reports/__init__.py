@@ -1,0 +1,1 @@
+"""The managers' dashboard: figures, drill-down links, charts, the cache, query counts."""
