@@ -1,7 +1,7 @@
 """The data-version triggers: which tables carry them, whether they are all there, and putting
 back any a migration dropped.
 
-The dashboard cache (agreements/report_cache.py) is keyed on `DataVersion.token`, which database
+The dashboard cache (agreements/reports/cache.py) is keyed on `DataVersion.token`, which database
 triggers change with every write to a table the reports read (migration 0005). A table without its
 trigger would let a cached dashboard outlive a change. On SQLite that happens whenever a migration
 rebuilds a table (SQLite's ALTER TABLE cannot change a column, so Django copies the table into a

@@ -20,8 +20,19 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements.models import (
-    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Organization, Party, Pillar, ProgressUpdate, ReminderPolicy, Status,
-    TransitionLog, User,
+    OPEN_STATUSES,
+    Agreement,
+    FocusArea,
+    Health,
+    Milestone,
+    Organization,
+    Party,
+    Pillar,
+    ProgressUpdate,
+    ReminderPolicy,
+    Status,
+    TransitionLog,
+    User,
 )
 
 OWNER_SILENT_DAYS = 60

@@ -14,6 +14,7 @@ A request for something the user may not see answers 404 (see `get_visible_or_40
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -146,6 +147,22 @@ def can_add_documents(user: "User", agreement: "Agreement") -> bool:
 
 def can_reassign(user: "User", agreement: "Agreement") -> bool:
     return is_manager(user)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one person may do on one agreement: asked once per request (`rights_on`) and handed
+    on to the page, its forms and its buttons, instead of each asking again."""
+
+    work: bool  # progress, milestones (can_work_on)
+    add_documents: bool
+    reassign: bool
+    member: bool  # owner or on the team
+
+
+def rights_on(user: "User", agreement: "Agreement") -> Rights:
+    return Rights(work=can_work_on(user, agreement), add_documents=can_add_documents(user, agreement),
+                  reassign=can_reassign(user, agreement), member=is_member(user, agreement))
 
 
 def can_view_reports(user: "User") -> bool:

@@ -27,8 +27,8 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from agreements.reminders import deciding  # noqa: E402
 from agreements.models import Agreement, Milestone, Reminder, ReminderPolicy  # noqa: E402
+from agreements.reminders import deciding  # noqa: E402
 
 
 def timed(function, runs: int = 3):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from bench.environment import ROOT
 
-
 # --- The machine ----------------------------------------------------------------------------
 
 def _first(path: str, key: str) -> str:

@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "simple_history",
-    "import_export",
     "axes",
     "csp",
     "django_otp",
@@ -173,7 +172,7 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The admin's history pages are for reading. A revert saves the historical copy whole —
 # status, version, owner and team — around the workflow and the change form's checks, and
 # nothing here needs it: records are corrected in their change form, status moves through the
-# workflow. agreements.admin_policy also refuses a posted revert (this setting only hides the button).
+# workflow. agreements.admin.scoping also refuses a posted revert (this setting only hides the button).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Internationalisation -------------------------------------------------------------
@@ -188,7 +187,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Uploaded documents are private: never served from a public URL, only through a view
-# that asks the policy module (see agreements.views documents).
+# that asks the policy module (see agreements.web.views documents).
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "documents"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
@@ -263,12 +262,12 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
-        # Failed sign-ins, lockouts and refused accesses (agreements.security, agreements.policy).
+        # Failed sign-ins, lockouts and refused accesses (tracker.edge.security, agreements.policy).
         "tracker.security": {"level": "INFO"},
     },
 }
 
-# --- Reports cache (agreements.report_cache) ---------------------------------------------
+# --- Reports cache (agreements.reports.cache) ---------------------------------------------
 # The dashboard's figures per user, filters, day and data version: a write anywhere the reports
 # read makes the entry unreachable (database triggers), so only the clock can age it, and by at
 # most a minute. 0 switches it off. Each process keeps its own (local memory): no shared state to
@@ -282,7 +281,7 @@ CACHES = {
     },
 }
 
-# --- Bulk import (issue 6: agreements.imports / agreements.spreadsheets) ----------------
+# --- Bulk import (issue 6: agreements.imports / agreements.imports.files) ----------------
 # Checked before a file is parsed: its size, and for an XLSX the size it would expand to.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_MB", 10) * 1024 * 1024
 # 40 MB: a 20,000-row workbook expands to ~21 MB; openpyxl holds the shared strings in memory
@@ -347,7 +346,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Sending (agreements.delivery). A claim longer than the slowest SMTP exchange (each step
+# Sending (agreements.reminders.delivery). A claim longer than the slowest SMTP exchange (each step
 # bounded by EMAIL_TIMEOUT); retries back off exponentially with jitter up to a cap.
 REMINDER_CLAIM_SECONDS = envint("REMINDER_CLAIM_SECONDS", 600)
 REMINDER_REDISPATCH_SECONDS = envint("REMINDER_REDISPATCH_SECONDS", 300)
@@ -373,7 +372,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Form widgets rendered through Jinja2 (same HTML, several times faster): see tracker/rendering.py.
 FORM_RENDERER = "tracker.rendering.FormRenderer"
 
-# --- Hostile input (issue 8: fuzzing and hostile files; see agreements/bad_requests.py) --------
+# --- Hostile input (issue 8: fuzzing and hostile files; see tracker/edge/bad_requests.py) --------
 # A NUL character in the address is refused with a 400 before any view or query runs (after the
 # security headers, so the refusal carries them too).
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),

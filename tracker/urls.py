@@ -3,9 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from tracker.edge import health
-from tracker.edge import session
-from tracker.edge import two_factor
+from tracker.edge import health, session, two_factor
 
 admin.site.site_header = _("CA+JAD Agreement Tracker — administration")
 admin.site.site_title = _("CA+JAD Tracker admin")

@@ -1,7 +1,7 @@
 """Milestones: add, edit, mark done, waive.
 
 Each change is asked of the policy, refused on an agreement that moved on since the form
-was opened (the agreement's version, see agreements.editing), and bumps that version so
+was opened (the agreement's version, see agreements.actions.editing), and bumps that version so
 the next stale form is refused in turn. The milestone's own history (simple-history)
 records who did what; the agreement page's timeline reads it from there.
 """
@@ -44,15 +44,16 @@ def _state_refusal(agreement: Agreement, *, adding: bool = False) -> str | None:
     return None
 
 
-def change_refusal(agreement: Agreement, user: User) -> str | None:
-    """Why this user cannot change the milestones now, or None (for the page to show)."""
-    if not policy.can_work_on(user, agreement):
+def change_refusal(agreement: Agreement, *, may_work: bool) -> str | None:
+    """Why the milestones cannot be changed now, or None (for the page to show); `may_work` is
+    the policy's answer for this person (policy.Rights.work), asked once by the page."""
+    if not may_work:
         return str(NOT_MEMBER)
     return _state_refusal(agreement)
 
 
-def add_refusal(agreement: Agreement, user: User) -> str | None:
-    return change_refusal(agreement, user) or _state_refusal(agreement, adding=True)
+def add_refusal(agreement: Agreement, *, may_work: bool) -> str | None:
+    return change_refusal(agreement, may_work=may_work) or _state_refusal(agreement, adding=True)
 
 
 def _locked_for_change(agreement: Agreement, by: User, expected_version: int | None, *, adding: bool = False) -> None:

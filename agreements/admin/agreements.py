@@ -9,16 +9,14 @@ from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy as _
+
 from agreements import policy, workflow
 from agreements.actions import documents
-from agreements.admin.scoping import AgreementHistoryAdmin, ParentRowsOnlyInline
 from agreements.actions.editing import check_version
-from agreements.models import (
-    Agreement, Document, Milestone, Party,
-)
 from agreements.admin.filters import CountryFilter
 from agreements.admin.imports import ImportExportPages
-
+from agreements.admin.scoping import AgreementHistoryAdmin, ParentRowsOnlyInline
+from agreements.models import Agreement, Document, Milestone, Party
 
 # --- Agreement ----------------------------------------------------------------------------
 

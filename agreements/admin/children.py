@@ -3,13 +3,11 @@ the transition log — each scoped to the agreements the user may see."""
 from __future__ import annotations
 
 from django.contrib import admin
-from agreements.admin.scoping import AgreementHistoryAdmin, AgreementScopedAdmin
-from agreements.actions.editing import bump_version
-from agreements.models import (
-    Document, Milestone, Party, ProgressUpdate, TransitionLog,
-)
-from agreements.admin.filters import OverdueFilter
 
+from agreements.actions.editing import bump_version
+from agreements.admin.filters import OverdueFilter
+from agreements.admin.scoping import AgreementHistoryAdmin, AgreementScopedAdmin
+from agreements.models import Document, Milestone, Party, ProgressUpdate, TransitionLog
 
 # --- Children of an agreement --------------------------------------------------------------
 

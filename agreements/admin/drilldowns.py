@@ -5,8 +5,6 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
-
-
 # --- Date drill-downs that cannot crash (issue 8; keep this block last) ----------------------
 
 

@@ -5,9 +5,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+
 from agreements.filters import countries_in_use
-
-
 
 # --- Filters ----------------------------------------------------------------------------
 

@@ -4,24 +4,22 @@ dry run → confirm), import/template/<csv|xlsx|milestones-csv>/, export/<csv|xl
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
-from django.utils.translation import gettext, gettext_lazy as _
-from agreements import policy
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path
-from agreements.imports import exports
-from agreements.imports import staging
+from django.utils.translation import gettext, gettext_lazy as _
+
+from agreements import policy
+from agreements.imports import exports, staging
 from agreements.imports.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS
-from agreements.imports.importer import import_agreements
 from agreements.imports.files import ENCODINGS, FileRefused, read_upload
+from agreements.imports.importer import import_agreements
 
-
-
-# --- Bulk import and export (agreements.imports, agreements.exports) ------------------------------
+# --- Bulk import and export (agreements.imports, agreements.imports.exports) ------------------------------
 # Pages under /admin/agreements/agreement/: import/ (upload → preview = dry run → confirm),
 # import/template/<csv|xlsx|milestones-csv>/, export/<csv|xlsx|milestones-csv>/ (the list's
 # filter parameters apply), and two changelist actions exporting the selected agreements.

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+
 from agreements.admin.scoping import ParentRowsOnlyInline
-from agreements.models import (
-    FocusArea, Organization, Pillar,
-)
-
-
+from agreements.models import FocusArea, Organization, Pillar
 
 # --- Reference data ------------------------------------------------------------------------
 

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
-from agreements import policy
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
+
+from agreements import policy
 from agreements.models import Reminder, ReminderPolicy, ReminderState
-
-
 
 # --- Reminders (issue 4) -------------------------------------------------------------------
 
@@ -90,8 +89,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry the selected failed reminders"), permissions=["change"])
     def retry_failed(self, request, queryset):
-        from agreements.reminders import deciding
-        from agreements.reminders import tasks
+        from agreements.reminders import deciding, tasks
 
         with transaction.atomic():
             failed = list(queryset.filter(state=ReminderState.FAILED).values_list("pk", "recipient_id", "kind"))

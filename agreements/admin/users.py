@@ -8,12 +8,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+
 from agreements import policy
-from agreements.models import (
-    User,
-)
-
-
+from agreements.models import User
 
 # --- Users ---------------------------------------------------------------------------------
 

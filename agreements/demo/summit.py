@@ -17,13 +17,32 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agreements import workflow
-from agreements.demo.data import (
-    CA_COUNTRIES, CAPITALS, DATA_ENTRY, DEMO_PASSWORD, DEMO_USERS, GENERIC_MILESTONES, MANAGERS, NEXT_STEPS,
-    OFFICERS, ORGANIZATIONS, TOPICS, UPDATE_LINES,
-)
 from agreements.batches import chunks
+from agreements.demo.data import (
+    CA_COUNTRIES,
+    CAPITALS,
+    DATA_ENTRY,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    GENERIC_MILESTONES,
+    MANAGERS,
+    NEXT_STEPS,
+    OFFICERS,
+    ORGANIZATIONS,
+    TOPICS,
+    UPDATE_LINES,
+)
 from agreements.models import (
-    Agreement, FocusArea, Milestone, Organization, Party, Pillar, ProgressUpdate, Status, TransitionLog, User,
+    Agreement,
+    FocusArea,
+    Milestone,
+    Organization,
+    Party,
+    Pillar,
+    ProgressUpdate,
+    Status,
+    TransitionLog,
+    User,
 )
 from agreements.policy import Role
 from agreements.references import PREFIX, format_reference

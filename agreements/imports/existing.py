@@ -16,9 +16,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from agreements import policy
-from agreements.imports.values import Unordered, normalise_name
 from agreements.batches import chunks
+from agreements.imports.values import Unordered, normalise_name
 from agreements.models import Agreement, Milestone, Party
+
 
 @dataclass
 class Related:

@@ -38,6 +38,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from agreements import policy
+from agreements.batches import CHUNK
 from agreements.filters import AgreementFilter
 from agreements.imports.columns import (
     AGREEMENT_COLUMNS,
@@ -48,18 +49,8 @@ from agreements.imports.columns import (
     format_party,
     names,
 )
-from agreements.batches import CHUNK
-from agreements.models import (
-    Agreement,
-    AgreementKind,
-    Confidentiality,
-    FocusArea,
-    Milestone,
-    Party,
-    Pillar,
-    Status,
-)
 from agreements.imports.files import neutralise
+from agreements.models import Agreement, AgreementKind, Confidentiality, FocusArea, Milestone, Party, Pillar, Status
 
 AGREEMENT_HEADER = names(AGREEMENT_COLUMNS) + names(AGREEMENT_READ_ONLY)
 MILESTONE_HEADER = names(MILESTONE_COLUMNS) + names(MILESTONE_READ_ONLY)

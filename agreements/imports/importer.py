@@ -4,8 +4,8 @@
 is the one entry point; the `import_agreements` command and the admin's import pages
 are interfaces onto it.
 
-**All or nothing.** Reading (`agreements.spreadsheets`) and checking every row of both
-sheets (`agreements.import_plan`, `agreements.import_milestones`) come first and collect
+**All or nothing.** Reading (`agreements.imports.files`) and checking every row of both
+sheets (`agreements.imports.plan`, `agreements.imports.milestones`) come first and collect
 every problem. Only a file without problems is written, in one transaction. A dry run is
 the real thing rolled back at the end, so what it reports (generated references,
 workflow refusals included) is what the import would do.
@@ -47,13 +47,19 @@ from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agreements import policy, references, workflow
-from agreements.imports.columns import AGREEMENT_COLUMNS, AGREEMENT_READ_ONLY, MILESTONE_COLUMNS, MILESTONE_READ_ONLY, names
 from agreements.batches import CHUNK, chunks
+from agreements.imports.columns import (
+    AGREEMENT_COLUMNS,
+    AGREEMENT_READ_ONLY,
+    MILESTONE_COLUMNS,
+    MILESTONE_READ_ONLY,
+    names,
+)
+from agreements.imports.files import FileRefused, Sheet, Upload, read_sheets
 from agreements.imports.milestones import plan_milestones
 from agreements.imports.plan import AgreementRow, MilestoneRow, Plan, check_new_conditions, plan_agreements, start_plan
 from agreements.imports.report import ImportReport, Outcome, Problem
 from agreements.models import Agreement, Milestone, Organization, Party, Status, TransitionLog
-from agreements.imports.files import FileRefused, Sheet, Upload, read_sheets
 
 FIELD_NAMES = ("title", "kind", "pillar", "signed_on", "signed_at", "lead_organization", "owner", "value", "currency",
                "end_date", "confidentiality", "summary")  # columns that are plain fields of Agreement

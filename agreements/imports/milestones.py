@@ -11,18 +11,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from agreements.imports.plan import (
-    MILESTONE_PARSERS,
-    AgreementRow,
-    MilestoneRow,
-    Plan,
-    cell,
-    find_target,
-    parse_row,
-)
+from agreements.imports.files import Sheet
+from agreements.imports.plan import MILESTONE_PARSERS, AgreementRow, MilestoneRow, Plan, cell, find_target, parse_row
 from agreements.imports.values import deactivated_owner, normalise_name, parse_text
 from agreements.models import Milestone
-from agreements.imports.files import Sheet
 
 SHEET = "milestones"
 

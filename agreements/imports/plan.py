@@ -26,8 +26,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy
 from openpyxl.utils import get_column_letter
 
 from agreements import workflow
@@ -41,6 +40,7 @@ from agreements.imports.columns import (
     normalise_header,
 )
 from agreements.imports.existing import agreements_by_title, current_values, load_visible
+from agreements.imports.files import Sheet, is_blank
 from agreements.imports.report import Problem
 from agreements.imports.values import (
     CellProblem,
@@ -55,7 +55,6 @@ from agreements.imports.values import (
     parse_text,
 )
 from agreements.models import Agreement, Milestone, Status
-from agreements.imports.files import Sheet, is_blank
 
 # What a choice column holds, for "“x” is not a known …" (lazy: translated only when a cell is wrong).
 KIND, CONFIDENTIALITY, STATE, STATUS = (gettext_lazy("kind of agreement"), gettext_lazy("confidentiality"),

@@ -13,11 +13,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Hashable
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy
 from django_countries import countries
 
 from agreements.imports.columns import format_organization, parse_party, split_list
+from agreements.imports.files import CellError, Formula, is_blank
 from agreements.models import (
     AgreementKind,
     Confidentiality,
@@ -29,7 +29,6 @@ from agreements.models import (
     Status,
     User,
 )
-from agreements.imports.files import CellError, Formula, is_blank
 
 OrgKey = Hashable  # an Organization id, or ("new", normalised name, country) for one to create
 MAX_AMOUNT_DIGITS = 18  # the value field holds 20 digits, two of them decimals

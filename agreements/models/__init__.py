@@ -7,17 +7,29 @@ domain core: imports nothing else of the project. Everything is re-exported here
 `agreements.models.document_path` and `new_token` this way too).
 """
 from agreements.models.agreement import (
-    CLOSED_STATUSES, IATI_ACTIVITY_STATUS, OPEN_STATUSES, Agreement, AgreementKind, AgreementQuerySet, Confidentiality,
-    Health, Party, Status,
+    CLOSED_STATUSES,
+    IATI_ACTIVITY_STATUS,
+    OPEN_STATUSES,
+    Agreement,
+    AgreementKind,
+    AgreementQuerySet,
+    Confidentiality,
+    Health,
+    Party,
+    Status,
 )
 from agreements.models.data_version import DataVersion
 from agreements.models.people import TIME_ZONE_CHOICES, User
 from agreements.models.reference import FocusArea, Organization, Pillar
-from agreements.models.reminders import (
-    Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list,
-)
+from agreements.models.reminders import Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list
 from agreements.models.work import (
-    DOCUMENT_EXTENSIONS, Document, Milestone, MilestoneQuerySet, ProgressUpdate, TransitionLog, document_path,
+    DOCUMENT_EXTENSIONS,
+    Document,
+    Milestone,
+    MilestoneQuerySet,
+    ProgressUpdate,
+    TransitionLog,
+    document_path,
     new_token,
 )
 

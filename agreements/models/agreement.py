@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
 from agreements.models.reference import FocusArea, Organization, Pillar
 
 
@@ -97,7 +98,7 @@ class Agreement(models.Model):
     confidentiality = models.CharField(
         _("confidentiality"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.INTERNAL
     )
-    # Optimistic concurrency: every save that edits the agreement bumps it (see agreements.editing).
+    # Optimistic concurrency: every save that edits the agreement bumps it (see agreements.actions.editing).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -9,7 +9,7 @@ class DataVersion(models.Model):
     """One row whose token changes, in the same transaction, with every write to the tables the
     reports read — written by database triggers (migration 0005), so bulk imports, conditional
     UPDATEs and the admin all count without any code remembering to. A cached dashboard is keyed
-    on the token (agreements/report_cache.py): after any committed change no request finds it."""
+    on the token (agreements/reports/cache.py): after any committed change no request finds it."""
 
     token = models.CharField(max_length=32)
 

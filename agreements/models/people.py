@@ -3,10 +3,10 @@ Roles are Django groups (agreements.policy.Role)."""
 from __future__ import annotations
 
 import zoneinfo
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
 

@@ -3,12 +3,14 @@ reminder decided — the source of truth for delivery."""
 from __future__ import annotations
 
 import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
 from agreements.models.agreement import Agreement
 from agreements.models.work import Milestone
 
@@ -128,7 +130,7 @@ class Reminder(models.Model):
     The unique `key` (kind, subject, its date, threshold or repeat number, recipient) is
     what makes reminders exactly-once: a second sweep, or two beats at once, cannot insert
     the same reminder twice. Celery messages only wake the sender; a row that was queued but
-    never sent is found again by the dispatcher (agreements.delivery).
+    never sent is found again by the dispatcher (agreements.reminders.delivery).
     """
 
     Kind = ReminderKind

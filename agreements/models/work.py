@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from pathlib import PurePath
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
 from agreements.models.agreement import Agreement, Health, Status
 
 
@@ -128,7 +130,7 @@ def new_token() -> str:
     return secrets.token_hex(16)
 
 
-# The extension of a stored or downloaded document, from its detected type (agreements.documents).
+# The extension of a stored or downloaded document, from its detected type (agreements.actions.documents).
 DOCUMENT_EXTENSIONS = {
     "application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",

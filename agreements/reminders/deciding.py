@@ -31,13 +31,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agreements import workflow
+from agreements.filters import stale_q
+from agreements.models import OPEN_STATUSES, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, Status, User
+from agreements.policy import Role
 from agreements.reminders import digest
 from agreements.zones import zone_of
-from agreements.filters import stale_q
-from agreements.models import (
-    OPEN_STATUSES, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, Status, User,
-)
-from agreements.policy import Role
 
 Kind = ReminderKind
 

@@ -27,9 +27,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements import policy
-from agreements.reminders import emails
 from agreements.filters import STALE_STATUSES
 from agreements.models import OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy, ReminderState, Status
+from agreements.reminders import emails
 from agreements.reminders.deciding import group_ids
 
 logger = logging.getLogger(__name__)

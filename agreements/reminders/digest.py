@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from agreements import policy
-from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
 from agreements.filters import RISKY, at_risk_q
+from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
 from agreements.zones import local_today, zone_of
 
 PERIOD_DAYS = 7

@@ -18,9 +18,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from agreements.models import Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, User
 from agreements.reminders import digest
 from agreements.zones import local_today, zone_of
-from agreements.models import Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, User
 
 Kind = ReminderKind
 ORDER = [Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.CLOSURE_WAITING, Kind.STALE]
@@ -81,7 +81,7 @@ def build(name: str, recipient: User, context: dict, *, ids: list[int], optional
 
 def headers(ids: list[int], preferences_url: str, optional: bool) -> dict[str, str]:
     """No auto-replies to a robot; and the same Message-ID whenever the same reminders are
-    sent again (the crash window in agreements.delivery), so mail systems can drop the copy."""
+    sent again (the crash window in agreements.reminders.delivery), so mail systems can drop the copy."""
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     digest_of_ids = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:24]
     result = {
@@ -119,7 +119,7 @@ def digest_message(recipient: User, reminders: list[Reminder], now: datetime.dat
 
 
 def compose(reminders: list[Reminder], now: datetime.datetime) -> EmailMultiAlternatives | None:
-    """The e-mail for one group of claimed rows (agreements.delivery)."""
+    """The e-mail for one group of claimed rows (agreements.reminders.delivery)."""
     recipient = reminders[0].recipient
     if reminders[0].kind == Kind.DIGEST:
         return digest_message(recipient, reminders, now)

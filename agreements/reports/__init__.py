@@ -1,1 +1,6 @@
-"""TODO"""
+"""The managers' dashboard: `figures` (every aggregate, through the list's filters over what the
+user may see), `drilldown` (each number's link to the list behind it), `cache` (figures kept until
+the data version changes), `charts` (SVG drawn on the server).
+
+May import the domain core; not the other capabilities or the faces.
+"""

@@ -6,7 +6,7 @@ Two promises shape this module:
 
 - **Drill-downs are exact.** The dashboard counts over the very queryset the agreement list
   shows for the same parameters — `AgreementFilter` over `policy.visible_agreements(user)` —
-  and every figure carries the query string of its drill-down (agreements.drilldown:
+  and every figure carries the query string of its drill-down (agreements.reports.drilldown:
   `Figure`, `Drill`). Figures that count milestones or status changes link to the
   agreements *having* such rows and say how many agreements that is.
 - **Constant number of queries.** Each panel is one grouped or aggregate query whatever
@@ -27,12 +27,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from agreements.filters import (
+    QUALITY_CHOICES,
+    RISKY,
+    AgreementFilter,
+    at_risk_q,
+    countries_in_use,
+    owner_choices,
+    quality_q,
+    stale_q,
+)
+from agreements.models import (
+    OPEN_STATUSES,
+    Agreement,
+    FocusArea,
+    Health,
+    Milestone,
+    Party,
+    Pillar,
+    Status,
+    TransitionLog,
+)
 from agreements.reports import cache
 from agreements.reports.drilldown import Drill, Figure, dashboard_filter, filter_params, filter_summary, plain
-from agreements.filters import RISKY, at_risk_q, QUALITY_CHOICES, AgreementFilter, countries_in_use, owner_choices, quality_q, stale_q
-from agreements.models import (
-    OPEN_STATUSES, Agreement, FocusArea, Health, Milestone, Party, Pillar, Status, TransitionLog,
-)
 
 IMPLEMENTATION = (Status.IN_PROGRESS, Status.ON_HOLD, Status.PENDING_CLOSURE, Status.COMPLETED)
 UPCOMING_DAYS = 30

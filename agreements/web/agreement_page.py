@@ -1,4 +1,5 @@
-"""The agreement page: one loader and one renderer shared by the page and every action on it.
+"""The agreement page: one loader and one renderer shared by the page and every action on it,
+and the answers an action gives on it (the page with a failed form, a refusal, a conflict).
 
 An action that fails renders the same page with its bound form (errors next to the fields)
 in place of the blank one; the loader prefetches everything the page, the policy checks and
@@ -6,15 +7,24 @@ the workflow conditions read, so the page makes a fixed number of queries.
 """
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from agreements.actions import milestones as milestone_rules
 from agreements import policy, workflow
-from agreements.web.forms import DocumentForm, MilestoneDoneForm, MilestoneForm, MilestoneWaiveForm, ProgressForm, TransitionForm
+from agreements.actions import milestones as milestone_rules
+from agreements.actions.editing import StaleEdit
 from agreements.models import Agreement, Document, Milestone, Party, User
+from agreements.web.forms import (
+    DocumentForm,
+    MilestoneDoneForm,
+    MilestoneForm,
+    MilestoneWaiveForm,
+    ProgressForm,
+    TransitionForm,
+)
 from agreements.web.timeline import timeline
 
 TIMELINE_LIMIT = 25
@@ -34,22 +44,29 @@ def load_agreement(user: User, reference: str) -> Agreement:
     return policy.get_visible_or_404(user, queryset, reference=reference)
 
 
-def render_agreement_page(request: HttpRequest, agreement: Agreement, *, status: int = 200, forms: dict | None = None,
-                          full_timeline: bool = False) -> HttpResponse:
+def require(allowed: bool, explanation: str) -> None:
+    """Visible but not changeable: 403 with a sentence saying why (invisible is already 404)."""
+    if not allowed:
+        raise PermissionDenied(explanation)
+
+
+def render_agreement_page(request: HttpRequest, agreement: Agreement, *, rights: policy.Rights | None = None,
+                          status: int = 200, forms: dict | None = None, full_timeline: bool = False) -> HttpResponse:
+    """The page; `rights` are the policy's answers the view already asked for (else asked here)."""
     user, forms = request.user, forms or {}
-    can_work = policy.can_work_on(user, agreement)
-    milestones = _milestones(agreement, forms, can_work)
+    rights = rights or policy.rights_on(user, agreement)
+    milestones = _milestones(agreement, forms, rights.work)
     context = {
         "agreement": agreement,
         "today": timezone.localdate(),
-        "can_work": can_work,
-        "can_reassign": policy.can_reassign(user, agreement),
-        "can_upload": policy.can_add_documents(user, agreement),
-        "is_member": policy.is_member(user, agreement),
+        "can_work": rights.work,
+        "can_reassign": rights.reassign,
+        "can_upload": rights.add_documents,
+        "is_member": rights.member,
         "milestones": milestones,
         "milestone_counts": _milestone_counts(milestones),
-        "milestone_refusal": milestone_rules.change_refusal(agreement, user),
-        "add_refusal": milestone_rules.add_refusal(agreement, user),
+        "milestone_refusal": milestone_rules.change_refusal(agreement, may_work=rights.work),
+        "add_refusal": milestone_rules.add_refusal(agreement, may_work=rights.work),
         "transitions": _transitions(agreement, user, forms),
         "timeline": timeline(agreement, limit=FULL_TIMELINE_LIMIT if full_timeline else TIMELINE_LIMIT),
         "full_timeline": full_timeline,
@@ -106,3 +123,11 @@ def _problem(forms: dict) -> dict | None:
             anchor = "-".join(str(part) for part in key) if isinstance(key, tuple) else key
             return {"errors": form.non_field_errors(), "anchor": anchor}
     return None
+
+
+def conflict(request: HttpRequest, reference: str, form, error: StaleEdit, key) -> HttpResponse:
+    """Somebody changed the agreement meanwhile: show the current page, the person's input kept."""
+    agreement = load_agreement(request.user, reference)
+    form.with_current_version(agreement.version)
+    form.add_error(None, error)
+    return render_agreement_page(request, agreement, status=409, forms={key: form})

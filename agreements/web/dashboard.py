@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agreements import policy
-from agreements.reports import charts
-from agreements.reports import figures as reports
+from agreements.reports import charts, figures as reports
 
 
 @require_GET

@@ -1,7 +1,7 @@
 """Input validation for the officer workspace (no decisions: those are in policy/workflow).
 
 Forms that change an existing agreement carry its `version` (hidden): the business
-function compares it under a row lock (agreements.editing), so a form opened before
+function compares it under a row lock (agreements.actions.editing), so a form opened before
 somebody else's change cannot overwrite it.
 """
 from __future__ import annotations

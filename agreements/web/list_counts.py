@@ -14,7 +14,7 @@ from django.http import QueryDict
 from django.utils.translation import ngettext
 
 from agreements.filters import ROW_FILTERS, AgreementFilter, rows_asked_for
-from agreements.web.list_links import parse_day, date_range
+from agreements.web.list_links import date_range, parse_day
 
 
 @dataclass(frozen=True)

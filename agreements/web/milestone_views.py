@@ -1,6 +1,6 @@
 """Milestone actions of the agreement page: add, edit (its own page), mark done, waive.
 
-Each validates input and calls agreements.milestones, which asks the policy and checks the
+Each validates input and calls agreements.actions.milestones, which asks the policy and checks the
 agreement's version. A stale form answers 409 with the current values and the person's
 input kept, so nothing they typed is lost and nothing newer is overwritten.
 """
@@ -14,11 +14,10 @@ from django.views.decorators.http import require_POST
 
 from agreements import policy
 from agreements.actions import milestones
-from agreements.web.agreement_page import load_agreement, render_agreement_page
 from agreements.actions.editing import StaleEdit
-from agreements.web.forms import MilestoneDoneForm, MilestoneForm, MilestoneWaiveForm, milestone_initial, submitted
 from agreements.models import Agreement, Milestone
-from agreements.web.views import conflict, require
+from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
+from agreements.web.forms import MilestoneDoneForm, MilestoneForm, MilestoneWaiveForm, milestone_initial, submitted
 
 
 def _milestone(agreement: Agreement, pk: int) -> Milestone:
@@ -30,15 +29,18 @@ def _milestone(agreement: Agreement, pk: int) -> Milestone:
     raise Http404("No such milestone.")
 
 
-def _may_change(request: HttpRequest, agreement: Agreement) -> None:
-    """Not on the team: 403 before anything is validated (state problems come back as form errors)."""
-    require(policy.can_work_on(request.user, agreement), str(milestones.NOT_MEMBER))
+def _may_change(request: HttpRequest, agreement: Agreement) -> policy.Rights:
+    """Not on the team: 403 before anything is validated (state problems come back as form errors).
+    The rights are asked here once and handed to the page if it is rendered again."""
+    rights = policy.rights_on(request.user, agreement)
+    require(rights.work, str(milestones.NOT_MEMBER))
+    return rights
 
 
 @require_POST
 def add_milestone(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
-    _may_change(request, agreement)
+    rights = _may_change(request, agreement)
     form = MilestoneForm(request.POST, prefix="new", people=milestones.owner_choices(agreement))
     if form.is_valid():
         try:
@@ -51,7 +53,7 @@ def add_milestone(request: HttpRequest, reference: str) -> HttpResponse:
             return conflict(request, reference, form, error, "milestone")
         except milestones.MilestoneError as error:
             form.add_error(None, error)
-    return render_agreement_page(request, agreement, status=400, forms={"milestone": form})
+    return render_agreement_page(request, agreement, rights=rights, status=400, forms={"milestone": form})
 
 
 def edit_milestone(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
@@ -95,7 +97,7 @@ def _close_milestone(request: HttpRequest, reference: str, pk: int, how: str) ->
     """Mark done or waived: the same steps, a different form and business function."""
     agreement = load_agreement(request.user, reference)
     milestone = _milestone(agreement, pk)
-    _may_change(request, agreement)
+    rights = _may_change(request, agreement)
     form_class = MilestoneDoneForm if how == "done" else MilestoneWaiveForm
     form = form_class(request.POST, prefix=f"{how}-{pk}")
     if form.is_valid():
@@ -108,7 +110,7 @@ def _close_milestone(request: HttpRequest, reference: str, pk: int, how: str) ->
             return conflict(request, reference, form, error, (how, pk))
         except milestones.MilestoneError as error:
             form.add_error(None, error)
-    return render_agreement_page(request, agreement, status=400, forms={(how, pk): form})
+    return render_agreement_page(request, agreement, rights=rights, status=400, forms={(how, pk): form})
 
 
 def _apply(how: str, milestone: Milestone, request: HttpRequest, data: dict) -> None:

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from agreements.web.forms import submitted
 from agreements.models import ReminderPolicy, User
+from agreements.web.forms import submitted
 
 
 class PreferencesForm(forms.ModelForm):

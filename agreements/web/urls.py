@@ -1,9 +1,6 @@
 from django.urls import path
 
-from agreements.web import milestone_views
-from agreements.web import preferences
-from agreements.web import dashboard as report_views
-from agreements.web import views
+from agreements.web import dashboard as report_views, milestone_views, preferences, views
 
 urlpatterns = [
     path("", views.home, name="home"),

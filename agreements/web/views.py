@@ -24,29 +24,21 @@ from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from agreements import policy, workflow
-from agreements.actions import assignment
-from agreements.actions import documents
-from agreements.imports import exports
-from agreements.actions import progress
-from agreements.web import workspace
+from agreements.actions import assignment, documents, progress
 from agreements.actions.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
+from agreements.imports import exports
+from agreements.models import Agreement, ReminderPolicy, Status
+from agreements.web import workspace
+from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
 from agreements.web.forms import DocumentForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form, submitted
 from agreements.web.list_counts import tallies
 from agreements.web.list_links import active_filters, kept_filters, sort_columns
-from agreements.models import Agreement, ReminderPolicy, Status
-from agreements.web.agreement_page import load_agreement, render_agreement_page
 
 PAGE_SIZE = 25
 # Filters folded under "More filters" unless one of them is in use.
 ADVANCED_FILTERS = ("due_within", "owner", "focus_area", "country", "signed_after", "signed_before",
                     "confidentiality", "quality")
-
-
-def require(allowed: bool, explanation: str) -> None:
-    """Visible but not changeable: 403 with a sentence saying why (invisible is already 404)."""
-    if not allowed:
-        raise PermissionDenied(explanation)
 
 
 # --- My work and the list ------------------------------------------------------------------
@@ -108,11 +100,11 @@ def agreement_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def post_progress(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
-    require(policy.can_work_on(request.user, agreement),
-            _("Only the owner, the team or a manager may post progress on this agreement."))
+    rights = policy.rights_on(request.user, agreement)
+    require(rights.work, _("Only the owner, the team or a manager may post progress on this agreement."))
     form = ProgressForm(request.POST, agreement=agreement)
     if not form.is_valid():
-        return render_agreement_page(request, agreement, status=400, forms={"progress": form})
+        return render_agreement_page(request, agreement, rights=rights, status=400, forms={"progress": form})
     progress.record_progress(agreement, by=request.user, **form.cleaned_data)
     messages.success(request, _("Your progress update is posted."))
     return redirect(f"{agreement.get_absolute_url()}#timeline")
@@ -145,7 +137,8 @@ def take_transition(request: HttpRequest, reference: str, to: str) -> HttpRespon
 @require_POST
 def upload_document(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
-    require(policy.can_add_documents(request.user, agreement),
+    rights = policy.rights_on(request.user, agreement)
+    require(rights.add_documents,
             _("Only the owner, the team, data entry staff or a manager may add documents to this agreement."))
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -155,7 +148,7 @@ def upload_document(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", error)
     if not form.is_valid():
-        return render_agreement_page(request, agreement, status=400, forms={"document": form})
+        return render_agreement_page(request, agreement, rights=rights, status=400, forms={"document": form})
     messages.success(request, _("“%(title)s” is attached.") % {"title": document.title})
     return redirect(f"{agreement.get_absolute_url()}#documents")
 
@@ -211,7 +204,7 @@ def reassigned_message(handed: int, owner) -> str:
                     handed) % {"count": handed, "owner": owner}
 
 
-# --- Helpers shared with milestone_views ------------------------------------------------------
+# --- Helpers --------------------------------------------------------------------------------------
 
 @contextmanager
 def versioned(agreement: Agreement, version: int) -> Iterator[None]:
@@ -219,11 +212,3 @@ def versioned(agreement: Agreement, version: int) -> Iterator[None]:
     with transaction.atomic():
         check_version(agreement, version)
         yield
-
-
-def conflict(request: HttpRequest, reference: str, form, error: StaleEdit, key) -> HttpResponse:
-    """Somebody changed the agreement meanwhile: show the current page, the person's input kept."""
-    agreement = load_agreement(request.user, reference)
-    form.with_current_version(agreement.version)
-    form.add_error(None, error)
-    return render_agreement_page(request, agreement, status=409, forms={key: form})

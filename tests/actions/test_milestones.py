@@ -7,8 +7,8 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from agreements.actions import assignment
-from agreements.actions import milestones
+from agreements import policy
+from agreements.actions import assignment, milestones
 from agreements.actions.editing import StaleEdit
 from agreements.models import Agreement, Milestone, Status
 from tests.concurrency import at_once
@@ -32,7 +32,7 @@ def test_an_officer_off_the_team_may_not_change_milestones(agreement, other_offi
     for user in (other_officer, viewer):
         with pytest.raises(PermissionDenied):
             milestones.waive_milestone(milestone, by=user, reason="x", expected_version=agreement.version)
-        assert milestones.change_refusal(agreement, user) == str(milestones.NOT_MEMBER)
+        assert milestones.change_refusal(agreement, may_work=policy.can_work_on(user, agreement)) == str(milestones.NOT_MEMBER)
 
 
 def test_a_closed_agreement_keeps_its_milestones(agreement, manager, move_to):

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from agreements import workflow
 from agreements.models import Agreement, Milestone, Party, Status, TransitionLog
-from tests.factories import MilestoneFactory
 from tests.admin.test_admin import change_data
+from tests.factories import MilestoneFactory
 
 MISSING = 987654
 

@@ -8,8 +8,8 @@ import re
 import secrets
 import subprocess
 import sys
-from urllib.parse import parse_qs, urlsplit
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -17,8 +17,8 @@ from django.test import RequestFactory
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracker.edge.security import client_ip
 from tests.conftest import TEST_PASSWORD
+from tracker.edge.security import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
 

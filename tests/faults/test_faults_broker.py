@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from agreements.reminders import tasks
 from agreements.models import Reminder
-from tests.services import ROOT, Cluster, RedisServer, WebServer, wait_until
+from agreements.reminders import tasks
 from tests.reminders.reminder_helpers import all_sent, dispatch_until, due_soon_for, settle_down, tally, zone_officer
+from tests.services import ROOT, Cluster, RedisServer, WebServer, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 SENT, QUEUED, FAILED = Reminder.State.SENT, Reminder.State.QUEUED, Reminder.State.FAILED

@@ -29,16 +29,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given, strategies as st
 
 from agreements.imports import staging
-from agreements.models import Health, Status
 from agreements.imports.files import Upload
+from agreements.models import Health, Status
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
-from tests.fuzz.fuzzing import (
-    HUGE_URL, fuzz_settings, hostile, judge, multipart, pairs, rolled_back, urlencoded,
-)
+from tests.fuzz.fuzzing import HUGE_URL, fuzz_settings, hostile, judge, multipart, pairs, rolled_back, urlencoded
+from tests.fuzz.test_fuzz_queries import GET_ENDPOINTS, NEXT_PAGES
 from tests.imports.import_files import csv_bytes, row, workbook
 from tests.web.test_authorization_matrix import MATRIX, app_url_names
-from tests.fuzz.test_fuzz_queries import GET_ENDPOINTS, NEXT_PAGES
 
 FORM_PAGE = (200, 302, 400, 409)  # re-rendered form, success redirect, refused input, stale version
 

@@ -87,7 +87,7 @@ GET_ENDPOINTS = {
 
 
 def expecting(allowed: tuple[int, ...], sent: list[tuple[bytes, bytes]]) -> tuple[int, ...]:
-    """An address holding a NUL character is refused before any view (agreements.bad_requests)."""
+    """An address holding a NUL character is refused before any view (tracker.edge.bad_requests)."""
     return (400,) if any(b"\x00" in key + value for key, value in sent) else allowed
 
 

@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agreements import policy
+from agreements.actions.progress import record_progress
 from agreements.imports import exports
 from agreements.imports.columns import AGREEMENT_COLUMNS, MILESTONE_COLUMNS, names
 from agreements.models import Agreement
-from agreements.actions.progress import record_progress
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory
 
 TODAY = datetime.date(2026, 2, 1)

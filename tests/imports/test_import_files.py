@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from agreements.imports.files import FileRefused, read_path
 from agreements.imports.importer import import_agreements
 from agreements.models import Agreement
-from agreements.imports.files import FileRefused, read_path
 from tests.imports.import_files import HEADER, csv_bytes, row, rows_of, upload, workbook, xlsx_bytes
 
 pytestmark = pytest.mark.usefixtures("import_orgs", "officer")

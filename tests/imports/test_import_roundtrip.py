@@ -11,9 +11,9 @@ from django.db import models
 
 from agreements.demo import summit as demo
 from agreements.imports import exports
+from agreements.imports.files import Upload
 from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, Milestone, User
-from agreements.imports.files import Upload
 from tests.factories import AgreementFactory
 
 TODAY = datetime.date(2026, 3, 2)

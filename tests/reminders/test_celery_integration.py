@@ -17,7 +17,16 @@ from agreements.models import Reminder
 from tests.conftest import skip_or_fail
 from tests.factories import AgreementFactory, MilestoneFactory
 from tests.reminders.reminder_helpers import (
-    SENT, ZONE, all_sent, dispatch_until, due_soon_for, local_today, settle_down, tally, tasks, zone_officer,
+    SENT,
+    ZONE,
+    all_sent,
+    dispatch_until,
+    due_soon_for,
+    local_today,
+    settle_down,
+    tally,
+    tasks,
+    zone_officer,
 )
 from tests.services import Cluster, wait_until
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import free_port
-from tests.services import wait_until
+from tests.services import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

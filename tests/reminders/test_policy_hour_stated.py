@@ -8,9 +8,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from agreements.reminders import delivery
-from agreements.reminders import deciding
 from agreements.models import ReminderPolicy
+from agreements.reminders import deciding, delivery
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
 NOW = datetime.datetime(2026, 6, 8, 6, 0, tzinfo=datetime.timezone.utc)  # Monday, 15:00 in Tokyo

@@ -8,11 +8,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from agreements.reminders import delivery
-from agreements.reminders import emails
-from agreements.reminders import deciding
-from agreements.models import Reminder
 from agreements.actions.progress import record_progress
+from agreements.models import Reminder
+from agreements.reminders import deciding, delivery, emails
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
 NOW = datetime.datetime(2026, 6, 8, 1, 0, tzinfo=datetime.timezone.utc)  # Monday, 10:00 in Tokyo

@@ -10,10 +10,9 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements.reminders import tasks
-from agreements.reminders import deciding
-from agreements.models import Reminder, ReminderPolicy
 from agreements.actions.progress import record_progress
+from agreements.models import Reminder, ReminderPolicy
+from agreements.reminders import deciding, tasks
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
 UTC = datetime.timezone.utc

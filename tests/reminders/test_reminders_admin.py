@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from agreements.reminders import deciding
 from agreements.models import Reminder, ReminderPolicy
+from agreements.reminders import deciding
 from tests.factories import AgreementFactory, MilestoneFactory
 
 NOW = datetime.datetime(2026, 6, 13, 1, 0, tzinfo=datetime.timezone.utc)

@@ -11,13 +11,11 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from agreements.reminders import tasks
-from agreements.reminders import delivery
-from agreements.reminders import deciding
 from agreements.models import Reminder
+from agreements.reminders import deciding, delivery, tasks
 from tests.concurrency import at_once
-from tests.services import free_port
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
+from tests.services import free_port
 
 NOW = datetime.datetime(2026, 6, 13, 1, 0, tzinfo=datetime.timezone.utc)  # 10:00 in Tokyo
 State = Reminder.State

@@ -101,8 +101,7 @@ def test_a_sweep_with_the_broker_down_records_its_reminders_and_leaves_them_to_t
     must neither fail nor lose them — the rows stay queued and the dispatcher sends them later."""
     from kombu.exceptions import OperationalError
 
-    from agreements.reminders import deciding
-    from agreements.reminders import tasks
+    from agreements.reminders import deciding, tasks
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")

@@ -14,9 +14,8 @@ from django.core import mail
 
 from agreements import workflow
 from agreements.actions import assignment
-from agreements.reminders import delivery
-from agreements.reminders import deciding
 from agreements.models import Reminder, Status
+from agreements.reminders import deciding, delivery
 from tests.factories import AgreementFactory, MilestoneFactory
 
 NOW = datetime.datetime(2026, 6, 15, 10, 0, tzinfo=datetime.timezone.utc)  # a Monday, 10:00 UTC

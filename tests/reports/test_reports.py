@@ -8,7 +8,12 @@ import pytest
 
 from agreements.models import Agreement, Health, Status
 from tests.reports.reports_support import (
-    NOW, TODAY, expected_figures, expected_months, frozen_summit, load,  # noqa: F401 (fixture)
+    NOW,
+    TODAY,
+    expected_figures,
+    expected_months,
+    frozen_summit,  # noqa: F401 (a fixture)
+    load,
 )
 
 pytestmark = pytest.mark.usefixtures("frozen_summit")

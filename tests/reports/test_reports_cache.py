@@ -1,4 +1,4 @@
-"""The dashboard cache (agreements/report_cache.py): a cached dashboard always equals one computed
+"""The dashboard cache (agreements/reports/cache.py): a cached dashboard always equals one computed
 afresh — after writes through the forms' functions, bulk UPDATEs, an import, a team change and the
 passing of a day — and a second look with nothing changed really comes from the cache."""
 from __future__ import annotations
@@ -11,12 +11,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agreements.actions.progress import record_progress
 from agreements.imports import exports
-from agreements.reports import figures as reports
+from agreements.imports.files import Upload
 from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, Milestone, Status
-from agreements.actions.progress import record_progress
-from agreements.imports.files import Upload
+from agreements.reports import figures as reports
 from tests.factories import AgreementFactory, MilestoneFactory
 
 committed = pytest.mark.django_db(transaction=True)  # the cache is only used outside a transaction
@@ -133,6 +133,7 @@ def test_every_table_the_dashboard_reads_changes_the_data_version(manager, viewe
     """A table read by the reports without the trigger of migration 0005 would let a cached
     dashboard outlive a change: add it there."""
     from django.http import QueryDict
+
     from agreements.reports.drilldown import dashboard_filter, filter_params
 
     query = QueryDict("pillar=green-resilience&country=UZ&owner=me&status=in_progress&signed_after=2025-01-01"

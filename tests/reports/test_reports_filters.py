@@ -10,9 +10,9 @@ import time_machine
 from django.http import QueryDict
 from django.utils import timezone
 
-from agreements.reports import figures
 from agreements.filters import AgreementFilter
 from agreements.models import Agreement, TransitionLog
+from agreements.reports import figures
 from tests.factories import AgreementFactory, MilestoneFactory
 
 UTC = datetime.timezone.utc

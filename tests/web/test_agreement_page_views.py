@@ -11,11 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from agreements import workflow
-from agreements.actions import assignment
-from agreements.actions import milestones
+from agreements.actions import assignment, milestones
 from agreements.actions.documents import store_document
-from agreements.models import FocusArea, Status
 from agreements.actions.progress import record_progress
+from agreements.models import FocusArea, Status
 from tests.conftest import PDF_BYTES
 from tests.factories import AgreementFactory, MilestoneFactory
 

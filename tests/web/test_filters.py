@@ -8,9 +8,9 @@ import time_machine
 from django.http import QueryDict
 from django.test import RequestFactory
 
+from agreements.actions.progress import record_progress
 from agreements.filters import AgreementFilter
 from agreements.models import Agreement, FocusArea, Party, Pillar
-from agreements.actions.progress import record_progress
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory
 
 TODAY = datetime.date(2026, 6, 10)

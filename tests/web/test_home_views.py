@@ -7,8 +7,8 @@ import pytest
 import time_machine
 
 from agreements import workflow
-from agreements.models import Status
 from agreements.actions.progress import record_progress
+from agreements.models import Status
 from tests.factories import AgreementFactory, MilestoneFactory
 
 NOW = datetime.datetime(2026, 6, 10, 9, tzinfo=datetime.timezone.utc)

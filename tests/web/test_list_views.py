@@ -7,8 +7,8 @@ import re
 import pytest
 import time_machine
 
-from agreements.models import Party, Pillar, User
 from agreements.actions.progress import record_progress
+from agreements.models import Party, Pillar, User
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory
 
 NOW = datetime.datetime(2026, 6, 10, 12, tzinfo=datetime.timezone.utc)

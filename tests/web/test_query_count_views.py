@@ -14,8 +14,8 @@ from django.utils import timezone
 from agreements import workflow
 from agreements.actions import milestones
 from agreements.actions.documents import store_document
-from agreements.models import Party, Status
 from agreements.actions.progress import record_progress
+from agreements.models import Party, Status
 from tests.conftest import PDF_BYTES
 from tests.factories import AgreementFactory, MilestoneFactory, OrganizationFactory, UserFactory
 

@@ -9,10 +9,16 @@ from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
 
 from agreements.filters import AgreementFilter
-from agreements.web.forms import (
-    DocumentForm, MilestoneDoneForm, MilestoneForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form,
-)
 from agreements.models import Agreement
+from agreements.web.forms import (
+    DocumentForm,
+    MilestoneDoneForm,
+    MilestoneForm,
+    ProgressForm,
+    ReassignForm,
+    TransitionForm,
+    shape_filter_form,
+)
 from tracker.rendering import FormRenderer
 
 TRICKY = "O'Brien & <Sons> \"quoted\""

@@ -8,8 +8,8 @@ from simple_history.utils import bulk_create_with_history
 
 from agreements import workflow
 from agreements.actions import milestones
-from agreements.models import Agreement, Milestone, Pillar
 from agreements.actions.progress import record_progress
+from agreements.models import Agreement, Milestone, Pillar
 from agreements.web.timeline import timeline
 from tests.factories import MilestoneFactory
 

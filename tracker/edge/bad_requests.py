@@ -17,9 +17,7 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import (
-    RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent,
-)
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader

@@ -7,9 +7,9 @@ stderr otherwise; nothing is written in that case.
 """
 from django.core.management.base import BaseCommand, CommandError
 
+from agreements.imports.files import ENCODINGS, FileRefused, read_path
 from agreements.imports.importer import import_agreements
 from agreements.models import User
-from agreements.imports.files import ENCODINGS, FileRefused, read_path
 
 
 class Command(BaseCommand):

@@ -15,9 +15,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from agreements.reminders import delivery
-from agreements.reminders import deciding
 from agreements.models import ReminderPolicy
+from agreements.reminders import deciding, delivery
 
 
 class Command(BaseCommand):
