@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TRACKER_VAR_DIR", BASE_DIR / "var"))
@@ -53,6 +52,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", SITE_URL)
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: it adds the per-language fields to the admin forms
     "agreements.apps.TrackerAdminConfig",  # django.contrib.admin, with agreements.admin_site's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "tracker.edge.security.TwoFactorMiddleware",
     "tracker.edge.timezones.UserTimezoneMiddleware",
+    "tracker.edge.languages.UserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees the outcome of authentication for lockouts.
@@ -176,9 +177,15 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Internationalisation -------------------------------------------------------------
+# Each person reads the interface and their e-mails in their own language (User.language; the
+# browser's choice until they pick one). Languages are named in their own words in the switcher.
+# Adding one: README, "Languages".
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]  # Russian and Japanese follow; strings are wrapped already.
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("ja", "日本語")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tracker.formats"]  # dates, numbers and the first day of the week per language
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)  # a pillar without a Russian name shows its English one
 TIME_ZONE = os.environ.get("TRACKER_TIME_ZONE", "UTC")  # default zone for users without one
 USE_I18N = True
 USE_TZ = True

@@ -96,7 +96,7 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
     date_hierarchy = "signed_on"
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["reference", "title", "summary", "kind", "pillar", "focus_areas"]}),
+        (None, {"fields": ["reference", "title", "title_ru", "title_ja", "summary", "kind", "pillar", "focus_areas"]}),
         (_("Signature and value"), {"fields": ["signed_on", "signed_at", "value", "currency", "end_date"]}),
         (_("Responsibility"), {"fields": ["owner", "team", "lead_organization", "confidentiality"]}),
         (_("Status (changed through the workflow actions)"),

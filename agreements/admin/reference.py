@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from agreements.admin.scoping import ParentRowsOnlyInline
 from agreements.models import FocusArea, Organization, Pillar
@@ -16,19 +17,21 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
 
 
-class FocusAreaInline(ParentRowsOnlyInline):
+class FocusAreaInline(TranslationTabularInline, ParentRowsOnlyInline):
     model = FocusArea
     extra = 0
 
 
 @admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
+class PillarAdmin(TranslationAdmin):
+    """Names and descriptions in every language (agreements.translation)."""
+
     list_display = ["name", "code", "position"]
     inlines = [FocusAreaInline]
 
 
 @admin.register(FocusArea)
-class FocusAreaAdmin(admin.ModelAdmin):
+class FocusAreaAdmin(TranslationAdmin):
     list_display = ["name", "pillar", "code", "position"]
     list_filter = ["pillar"]
     search_fields = ["name"]

@@ -2,6 +2,8 @@
 and set passwords (SECURITY.md, promise 14)."""
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -24,10 +26,16 @@ class UserAdmin(BaseUserAdmin):
     """Data entry staff create officers and viewers; only superusers grant staff, manager or
     data entry rights (otherwise a data entry user could promote themselves)."""
 
-    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "time_zone"]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "language", "time_zone"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "language":  # the languages of settings.LANGUAGES (no choices on the field)
+            return forms.ChoiceField(label=db_field.verbose_name, required=False, help_text=db_field.help_text,
+                                     choices=[("", _("The browser's, until chosen"))] + list(settings.LANGUAGES))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
     list_filter = ["is_active", "is_staff", "groups"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Time zone and e-mail"), {"fields": ["time_zone", "notify_stale", "notify_digest"]}),
+        (_("Language, time zone and e-mail"), {"fields": ["language", "time_zone", "notify_stale", "notify_digest"]}),
     )
 
     def get_fieldsets(self, request, obj=None):

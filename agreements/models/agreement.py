@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -68,6 +68,10 @@ class Agreement(models.Model):
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, help_text=_("For example CAJ-2025-017."))
     title = models.CharField(_("title"), max_length=300)
+    # The title as signed (any language) stays `title`; these are optional translations data entry
+    # staff may add, shown to readers of that language (`display_title`).
+    title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
+    title_ja = models.CharField(_("title in Japanese"), max_length=300, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MOU)
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("pillar"))
@@ -159,6 +163,13 @@ class Agreement(models.Model):
             errors["signed_on"] = _("A signed agreement needs its date of signature.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language when data entry staff gave one, else as signed."""
+        language = (translation.get_language() or "").split("-")[0]
+        translated = getattr(self, f"title_{language}", "") if language in ("ru", "ja") else ""
+        return translated or self.title
 
     @property
     def is_open(self) -> bool:

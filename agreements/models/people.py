@@ -1,9 +1,10 @@
-"""People who sign in: a user, their time zone and the e-mails they opted into.
+"""People who sign in: a user, their language, time zone and the e-mails they opted into.
 Roles are Django groups (agreements.policy.Role)."""
 from __future__ import annotations
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,11 @@ class User(AbstractUser):
     """A person signing in. Roles are Django groups (see `agreements.roles`)."""
 
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    # A code of settings.LANGUAGES (not choices here, so adding a language needs no migration);
+    # blank until the person signs in for the first time, when the browser's language is taken.
+    language = models.CharField(
+        _("language"), max_length=16, blank=True,
+        help_text=_("The language of the pages and of the e-mails this person receives."))
     notify_stale = models.BooleanField(_("remind me of agreements without updates"), default=True)
     notify_digest = models.BooleanField(_("send me the weekly digest"), default=False)
 
@@ -24,3 +30,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def reads(self) -> str:
+        """The language to address this person in: theirs, else the site's."""
+        codes = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in codes else settings.LANGUAGE_CODE

@@ -2,8 +2,9 @@
 `templates/emails/<name>-subject.txt`, `-body.txt` and `-body.html`.
 
 Every e-mail has a plain-text and an HTML part, a subject that says what and which
-agreement, absolute links built from SITE_URL, and a link to the preferences page. Dates
-and "in N days" are computed in the recipient's time zone at the time of sending.
+agreement, absolute links built from SITE_URL, and a link to the preferences page. It is
+written in the recipient's language; dates and "in N days" are computed in the recipient's
+time zone at the time of sending.
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def common_context(recipient: User) -> dict:
 
 def build(name: str, recipient: User, context: dict, *, ids: list[int], optional: bool) -> EmailMultiAlternatives:
     """Render `emails/<name>-*` in the recipient's zone and make the message."""
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(zone_of(recipient)):
+    with translation.override(recipient.reads), timezone.override(zone_of(recipient)):
         subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
         text = render_to_string(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
@@ -119,8 +120,10 @@ def digest_message(recipient: User, reminders: list[Reminder], now: datetime.dat
 
 
 def compose(reminders: list[Reminder], now: datetime.datetime) -> EmailMultiAlternatives | None:
-    """The e-mail for one group of claimed rows (agreements.reminders.delivery)."""
+    """The e-mail for one group of claimed rows (agreements.reminders.delivery), in the recipient's
+    language whoever triggered it (the whole message: subject, both parts, the digest's sections)."""
     recipient = reminders[0].recipient
-    if reminders[0].kind == Kind.DIGEST:
-        return digest_message(recipient, reminders, now)
-    return reminder_message(recipient, reminders, now)
+    with translation.override(recipient.reads):
+        if reminders[0].kind == Kind.DIGEST:
+            return digest_message(recipient, reminders, now)
+        return reminder_message(recipient, reminders, now)

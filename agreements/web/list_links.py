@@ -143,7 +143,7 @@ def parse_day(value: str) -> datetime.date | None:
 
 def _date_text(value: str) -> str:
     day = parse_day(value)
-    return formats.date_format(day, "j M Y") if day else value
+    return formats.date_format(day, "SHORT_DATE_FORMAT") if day else value
 
 
 def _range_text(name: str, field: forms.Field, start: str, end: str) -> str:
@@ -155,14 +155,18 @@ def _range_text(name: str, field: forms.Field, start: str, end: str) -> str:
 
 
 def date_range(first: datetime.date | None, last: datetime.date | None) -> str:
-    """"1–31 Aug 2026", "1 Aug – 30 Sep 2026", "from 1 Aug 2026", "until 31 Aug 2026"."""
+    """"1–31 Aug 2026", "1 Aug – 30 Sep 2026", "from 1 Aug 2026", "until 31 Aug 2026" — and as each
+    language writes a range (2026年8月1日～31日): the translations arrange the parts."""
+    short = lambda day: formats.date_format(day, "SHORT_DATE_FORMAT")  # noqa: E731
     if first and last:
+        parts = {"first": short(first), "last": short(last), "first_day": first.day, "last_day": last.day,
+                 "first_month_day": formats.date_format(first, "MONTH_DAY_FORMAT"),
+                 "last_month_day": formats.date_format(last, "MONTH_DAY_FORMAT")}
         if (first.year, first.month) == (last.year, last.month):
-            return str(_("%(first_day)s–%(last_day)s %(month_year)s")) % {
-                "first_day": first.day, "last_day": last.day, "month_year": formats.date_format(first, "M Y")}
+            return str(_("%(first_day)s–%(last)s")) % parts
         if first.year == last.year:
-            return f"{formats.date_format(first, 'j M')} – {formats.date_format(last, 'j M Y')}"
-        return f"{formats.date_format(first, 'j M Y')} – {formats.date_format(last, 'j M Y')}"
+            return str(_("%(first_month_day)s – %(last)s")) % parts
+        return str(_("%(first)s – %(last)s")) % parts
     if first:
-        return str(_("from %(day)s")) % {"day": formats.date_format(first, "j M Y")}
-    return str(_("until %(day)s")) % {"day": formats.date_format(last, "j M Y")}
+        return str(_("from %(day)s")) % {"day": short(first)}
+    return str(_("until %(day)s")) % {"day": short(last)}

@@ -8,7 +8,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import formats
+from django.conf import settings
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ReminderPolicy, User
@@ -20,11 +21,18 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["time_zone", "notify_stale", "notify_digest"]
+        fields = ["language", "time_zone", "notify_stale", "notify_digest"]
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, required=False,
+                                 help_text=_("The pages, and every e-mail the tracker sends you."))
 
     def __init__(self, *args, policy: ReminderPolicy, **kwargs):
         super().__init__(*args, **kwargs)
-        hour = formats.time_format(policy.starts_at, "H:i")
+        self.fields["language"].initial = self.instance.reads
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language  # not sent: unchanged
+        hour = formats.time_format(policy.starts_at, "TIME_FORMAT")
         self.fields["time_zone"].help_text = _(
             "Dates and times are shown in this zone, and reminders reach you from %(hour)s in it.") % {"hour": hour}
         self.fields["notify_stale"].help_text = _(
@@ -41,7 +49,11 @@ def preferences(request):
     form = PreferencesForm(submitted(request), instance=request.user, policy=policy)
     if form.is_bound and form.is_valid():
         form.save()
-        messages.success(request, _("Your preferences are saved."))
-        return redirect("preferences")
+        with translation.override(request.user.reads):  # said in the language just chosen
+            messages.success(request, _("Your preferences are saved."))
+        response = redirect("preferences")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.reads, samesite="Lax",
+                            secure=settings.SESSION_COOKIE_SECURE)  # and kept after signing out
+        return response
     return render(request, "agreements/preferences.html", {"form": form, "policy": policy},
                   status=400 if form.is_bound else 200)

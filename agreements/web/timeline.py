@@ -21,6 +21,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Milestone, User
+from agreements.money import format_money
 
 EMPTY = "—"
 AGREEMENT_FIELDS = [
@@ -138,7 +139,7 @@ def _shown(record, name: str) -> str:
         related = getattr(record, name, None)
         return str(related) if related else EMPTY
     if name == "value":
-        return f"{formats.number_format(record.value, 0, use_l10n=True, force_grouping=True)} {record.currency}".strip() \
+        return format_money(record.value, record.currency) \
             if record.value is not None else EMPTY
     value = getattr(record, name)
     if record._meta.get_field(name).choices:
@@ -150,7 +151,7 @@ def _text(value) -> str:
     if value in (None, ""):
         return EMPTY
     if isinstance(value, datetime.date):
-        return formats.date_format(value, "j M Y")
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 

@@ -41,7 +41,7 @@ def test_it_shows_the_record_people_parties_and_documents(client, officer, teamm
     store_document(agreement, SimpleUploadedFile("signed.pdf", PDF_BYTES), title="Signed text", by=officer)
     body = page(client, officer, agreement)
     for text in [agreement.reference, agreement.title, "Draft", "Not reported", "Green and Resilience",
-                 "Renewable energy transition", "1,500,000,000", "JPY", "19 December 2025, Tokyo",
+                 "Renewable energy transition", "¥1,500,000,000", "19 December 2025, Tokyo",
                  str(officer), str(teammate), "Organization", "Signatory", "Signed text", "signed.pdf"]:
         assert text in body, text
 

@@ -7,4 +7,4 @@ class EdgeConfig(AppConfig):
     verbose_name = "Request edge and sign-in"
 
     def ready(self) -> None:
-        from tracker.edge import security  # noqa: F401  (connects the sign-in logging receivers)
+        from tracker.edge import languages, security  # noqa: F401  (connect their sign-in receivers)

@@ -1,0 +1,11 @@
+DATE_FORMAT = "j E Y г."  # 20 декабря 2025 г.
+SHORT_DATE_FORMAT = "j E Y г."
+MONTH_DAY_FORMAT = "j E"  # 20 декабря
+YEAR_MONTH_FORMAT = "F Y г."  # Декабрь 2025 г.
+DATETIME_FORMAT = "j E Y г., H:i"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+TIME_FORMAT = "H:i"
+FIRST_DAY_OF_WEEK = 1
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "\xa0"  # 1 500 000, and never broken across lines
+NUMBER_GROUPING = 3
