@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from agreements import policy, workflow
 from agreements.actions import documents
@@ -165,7 +165,8 @@ def make_transition_action(rule: workflow.Rule):
             except workflow.TransitionError as error:
                 modeladmin.message_user(request, f"{agreement.reference}: {' '.join(error.messages)}", messages.ERROR)
         if done:
-            modeladmin.message_user(request, gettext("%(action)s: %(count)d agreement(s) done.")
+            modeladmin.message_user(request, ngettext("%(action)s: %(count)d agreement done.",
+                                                      "%(action)s: %(count)d agreements done.", done)
                                     % {"action": rule.label, "count": done}, messages.SUCCESS)
         return None
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, ngettext
 
 from agreements import policy
 from agreements.models import Reminder, ReminderPolicy, ReminderState
@@ -96,5 +96,7 @@ class ReminderAdmin(admin.ModelAdmin):
             Reminder.objects.filter(pk__in=[row[0] for row in failed], state=ReminderState.FAILED).update(
                 state=ReminderState.QUEUED, attempts=0, next_attempt_at=timezone.now(), claim_token=None)
             transaction.on_commit(lambda: tasks.enqueue_groups(deciding.group_ids(failed)), robust=True)
-        self.message_user(request, gettext("%(count)d failed reminder(s) queued again.") % {"count": len(failed)},
+        self.message_user(request, ngettext("%(count)d failed reminder queued again.",
+                                            "%(count)d failed reminders queued again.", len(failed))
+                          % {"count": len(failed)},
                           messages.SUCCESS if failed else messages.WARNING)

@@ -6,9 +6,9 @@ cannot be switched off; the stale-agreement reminder and the weekly digest can.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 

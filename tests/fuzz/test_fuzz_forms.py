@@ -136,8 +136,10 @@ FORMS: dict[str, Form] = {
     "milestone-waive": Form("officer", milestone_url("milestone-waive"), lambda w: {
         f"waive-{w.milestone.pk}-waiver_reason": PLAIN_TEXT, f"waive-{w.milestone.pk}-version": w.version}),
     "preferences": Form("officer", lambda w: reverse("preferences"), lambda w: {
-        "time_zone": ["UTC", "Asia/Tashkent", "Pacific/Kiritimati"], "notify_stale": ["on"],
-        "notify_digest": ["on"]}),
+        "language": ["en", "ru", "ja"], "time_zone": ["UTC", "Asia/Tashkent", "Pacific/Kiritimati"],
+        "notify_stale": ["on"], "notify_digest": ["on"]}),
+    "set_language": Form(None, lambda w: reverse("set_language"), lambda w: {
+        "language": ["en", "ru", "ja", "kk"], "next": NEXT}, allowed=(302,), examples=30),
     "login": Form(None, lambda w: reverse("login"), lambda w: {
         "username": ["owner_officer", "OWNER_OFFICER"], "password": [TEST_PASSWORD], "next": NEXT},
         allowed=(200, 302)),
