@@ -29,9 +29,6 @@ class PreferencesForm(forms.ModelForm):
     def __init__(self, *args, policy: ReminderPolicy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = self.instance.reads
-
-    def clean_language(self) -> str:
-        return self.cleaned_data["language"] or self.instance.language  # not sent: unchanged
         hour = formats.time_format(policy.starts_at, "TIME_FORMAT")
         self.fields["time_zone"].help_text = _(
             "Dates and times are shown in this zone, and reminders reach you from %(hour)s in it.") % {"hour": hour}
@@ -42,6 +39,9 @@ class PreferencesForm(forms.ModelForm):
             "A summary every %(weekday)s from %(hour)s: updates, overdue milestones, agreements at risk, "
             "closures waiting and milestones coming up.") % {"weekday": policy.get_digest_weekday_display(),
                                                               "hour": hour}
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language  # not sent: unchanged
 
 
 def preferences(request):
