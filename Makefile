@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser migrate clean
+.PHONY: run test install install-dev browser migrate messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -46,6 +46,13 @@ run: migrate
 test: install-dev browser
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest
+
+# Translators: collect new strings into every catalogue (needs GNU gettext's xgettext), translate
+# them in locale/<language>/LC_MESSAGES/django.po, then `make messages` again to compile (README, "Languages").
+messages: install-dev
+	$(BIN)/python manage.py makemessages --all --no-location --no-obsolete \
+	  --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=var --ignore=test-artifacts
+	$(BIN)/python locale/compile.py
 
 clean:
 	rm -rf $(VENV) staticfiles

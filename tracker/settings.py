@@ -184,6 +184,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("ja", "日本語")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["tracker.formats"]  # dates, numbers and the first day of the week per language
+# The languages reference data (pillar and focus-area names) has columns for: a new interface language
+# needs no migration; it shows the English names until added here (and `makemigrations`).
+MODELTRANSLATION_LANGUAGES = ("en", "ru", "ja")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)  # a pillar without a Russian name shows its English one
 TIME_ZONE = os.environ.get("TRACKER_TIME_ZONE", "UTC")  # default zone for users without one

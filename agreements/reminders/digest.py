@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.translation import gettext_lazy as _, ngettext, pgettext
 
-from agreements import policy
+from agreements import dates, policy
 from agreements.filters import RISKY, at_risk_q
 from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
 from agreements.zones import local_today, zone_of
@@ -54,7 +54,14 @@ class Digest:
     @property
     def headline(self) -> str:
         """'12 updates, 5 overdue milestones, …' for the subject line."""
-        return ", ".join(short(section.name, section.count) for section in self.sections if section.count)
+        # Translators: between the items of a list ("12 updates, 5 overdue milestones"); Japanese: "、".
+        separator = pgettext("list separator", ", ")
+        return separator.join(short(section.name, section.count) for section in self.sections if section.count)
+
+    @property
+    def period(self) -> str:
+        """"15–21 Dec 2026" as the reader's language writes a range."""
+        return dates.date_range(self.start, self.end)
 
 
 def short(name: str, count: int) -> str:

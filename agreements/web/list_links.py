@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 from django import forms
 from django.http import QueryDict
-from django.utils import formats
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from agreements import dates
+from agreements.dates import date_range
 from agreements.filters import FlagCheckbox
 
 SORTABLE = [
     ("reference", _("Reference")), ("title", _("Title")), ("status", _("Status")), ("health", _("Health")),
-    ("owner", _("Owner")), ("signed_on", _("Signed")), ("updated", _("Last update")),
+    ("owner", _("Owner")), ("signed_on", pgettext_lazy("column: date of signature", "Signed")), ("updated", _("Last update")),
 ]
 NOT_FILTERS = {"sort", "page"}
 
@@ -99,9 +100,9 @@ def _person_text(field: forms.Field, username: str) -> str:
     from agreements.models import User
 
     if username == "me":
-        return f"{field.label}: {_('me')}"
+        return labelled(field, _("me"))
     person = User.objects.filter(username=username).first()
-    return f"{field.label}: {person or username}"
+    return labelled(field, person or username)
 
 
 def kept_filters(query: QueryDict, form: forms.Form) -> list[tuple[str, str]]:
@@ -117,21 +118,26 @@ def _without(query: QueryDict, params: list[str]) -> str:
     return _url(remaining)
 
 
+def labelled(field: forms.Field, value) -> str:
+    """"Owner: Olga Officer" — the separator is the language's (Japanese: 担当者：…)."""
+    return str(_("%(field)s: %(value)s") % {"field": field.label, "value": value})
+
+
 def _chip_text(field: forms.Field, value: str) -> str:
     if isinstance(field.widget, FlagCheckbox):
         flag = FlagCheckbox().value_from_datadict({"v": value}, {}, "v")
-        return str(field.label) if flag is not False else f"{_('Not')}: {field.label}"
+        return str(field.label) if flag is not False else str(_("Not: %(field)s") % {"field": field.label})
     if value == "me":
-        return f"{field.label}: {_('me')}"
+        return labelled(field, _("me"))
     choices = getattr(field, "choices", None)
     if choices is None:
         choices = getattr(field.widget, "choices", None)
     if choices is not None:  # (django-filter's lazy choices cannot be tested for truth)
         labels = {str(key): label for key, label in choices}
-        return f"{field.label}: {labels.get(value, value)}"
+        return labelled(field, labels.get(value, value))
     if isinstance(field, forms.DateField):
-        return f"{field.label}: {_date_text(value)}"
-    return f"{field.label}: {value}"
+        return labelled(field, _date_text(value))
+    return labelled(field, value)
 
 
 def parse_day(value: str) -> datetime.date | None:
@@ -143,30 +149,12 @@ def parse_day(value: str) -> datetime.date | None:
 
 def _date_text(value: str) -> str:
     day = parse_day(value)
-    return formats.date_format(day, "SHORT_DATE_FORMAT") if day else value
+    return dates.short(day) if day else value
 
 
 def _range_text(name: str, field: forms.Field, start: str, end: str) -> str:
     first, last = parse_day(start), parse_day(end)
     if (start and not first) or (end and not last):  # not dates: say what was asked, as it was written
-        return f"{field.label}: {start or '…'} – {end or '…'}"
+        return labelled(field, f"{start or '…'} – {end or '…'}")
     phrase = RANGE_PHRASES.get(name, _("%(field)s %(range)s"))
     return str(phrase) % {"range": date_range(first, last), "field": field.label}
-
-
-def date_range(first: datetime.date | None, last: datetime.date | None) -> str:
-    """"1–31 Aug 2026", "1 Aug – 30 Sep 2026", "from 1 Aug 2026", "until 31 Aug 2026" — and as each
-    language writes a range (2026年8月1日～31日): the translations arrange the parts."""
-    short = lambda day: formats.date_format(day, "SHORT_DATE_FORMAT")  # noqa: E731
-    if first and last:
-        parts = {"first": short(first), "last": short(last), "first_day": first.day, "last_day": last.day,
-                 "first_month_day": formats.date_format(first, "MONTH_DAY_FORMAT"),
-                 "last_month_day": formats.date_format(last, "MONTH_DAY_FORMAT")}
-        if (first.year, first.month) == (last.year, last.month):
-            return str(_("%(first_day)s–%(last)s")) % parts
-        if first.year == last.year:
-            return str(_("%(first_month_day)s – %(last)s")) % parts
-        return str(_("%(first)s – %(last)s")) % parts
-    if first:
-        return str(_("from %(day)s")) % {"day": short(first)}
-    return str(_("until %(day)s")) % {"day": short(last)}
