@@ -243,7 +243,7 @@ def path_to(target: str, start: str = Status.DRAFT) -> list[str]:
                 previous[nxt] = status
                 queue.append(nxt)
     if target not in previous:
-        raise TransitionError(_("No path to %(status)s.") % {"status": target})
+        raise TransitionError(_("No path to %(status)s.") % {"status": Status(target).label})
     path, node = [], target
     while node != start:
         path.append(node)

@@ -49,8 +49,8 @@ def preferences(request):
     form = PreferencesForm(submitted(request), instance=request.user, policy=policy)
     if form.is_bound and form.is_valid():
         form.save()
-        with translation.override(request.user.reads):  # said in the language just chosen
-            messages.success(request, _("Your preferences are saved."))
+        with translation.override(request.user.reads):  # said in the language just chosen (not lazily)
+            messages.success(request, translation.gettext("Your preferences are saved."))
         response = redirect("preferences")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.reads, samesite="Lax",
                             secure=settings.SESSION_COOKIE_SECURE)  # and kept after signing out
