@@ -16,7 +16,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from django_countries import countries
 
 from agreements.models import (
@@ -49,6 +49,11 @@ QUALITY_CHOICES = [
     ("no_lead_organization", _("No lead organization")),
 ]
 
+SORT_LABELS = {
+    "reference": _("Reference"), "title": _("Title"), "status": _("Status"), "health": _("Health"),
+    "signed_on": pgettext_lazy("column: date of signature", "Signed"), "last_progress_at": _("Last update"),
+    "owner__last_name": _("Owner"), "pillar__position": _("Pillar"),
+}
 SORT_FIELDS = (
     ("reference", "reference"), ("title", "title"), ("status", "status"), ("health", "health"),
     ("signed_on", "signed_on"), ("last_progress_at", "updated"), ("owner__last_name", "owner"),
@@ -119,7 +124,7 @@ class AgreementFilter(django_filters.FilterSet):
                                              widget=forms.DateInput(attrs={"type": "date"}))
     signed_before = django_filters.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("Signed until"),
                                               widget=forms.DateInput(attrs={"type": "date"}))
-    sort = django_filters.OrderingFilter(fields=SORT_FIELDS, label=_("Sort by"))
+    sort = django_filters.OrderingFilter(fields=SORT_FIELDS, label=_("Sort by"), field_labels=SORT_LABELS)
     # Added for the reports dashboard's drill-downs (money per currency, figures per month).
     # Each range applies to ONE milestone / status change: "a milestone due between A and B",
     # not "a milestone due after A and another due before B". Dates are days in the user's zone.

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from agreements.models import Agreement, User
@@ -32,6 +33,13 @@ class Role:
     DATA_ENTRY = "Data entry"
     VIEWER = "Viewer"
     ALL = (OFFICER, MANAGER, DATA_ENTRY, VIEWER)
+    # The group names are data (English, as the migration made them); people read these.
+    LABELS = {OFFICER: _("Officer"), MANAGER: _("Manager"), DATA_ENTRY: _("Data entry"), VIEWER: _("Viewer")}
+
+
+def role_labels(user: "User") -> list[str]:
+    """The user's roles in the reader's language."""
+    return sorted(str(Role.LABELS.get(name, name)) for name in roles(user))
 
 
 def roles(user: "User") -> frozenset[str]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements import policy
 from agreements.models import User
+from agreements.zones import zone_choices
 
 # --- Users ---------------------------------------------------------------------------------
 
@@ -32,6 +33,8 @@ class UserAdmin(BaseUserAdmin):
         if db_field.name == "language":  # the languages of settings.LANGUAGES (no choices on the field)
             return forms.ChoiceField(label=db_field.verbose_name, required=False, help_text=db_field.help_text,
                                      choices=[("", _("The browser's, until chosen"))] + list(settings.LANGUAGES))
+        if db_field.name == "time_zone":  # the cities in the reader's language
+            return forms.ChoiceField(label=db_field.verbose_name, choices=zone_choices(), initial="UTC")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
     list_filter = ["is_active", "is_staff", "groups"]
     fieldsets = BaseUserAdmin.fieldsets + (
@@ -58,7 +61,10 @@ class UserAdmin(BaseUserAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups" and not request.user.is_superuser:
             kwargs["queryset"] = Group.objects.filter(name__in=ASSIGNABLE_BY_DATA_ENTRY)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":  # role names in the reader's language (the group names are data)
+            field.label_from_instance = lambda group: str(policy.Role.LABELS.get(group.name, group.name))
+        return field
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

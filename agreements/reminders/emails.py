@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 
 from agreements.models import Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, User
 from agreements.reminders import digest
-from agreements.zones import local_today, zone_of
+from agreements.zones import local_today, zone_label, zone_of
 
 Kind = ReminderKind
 ORDER = [Kind.ESCALATION, Kind.OVERDUE, Kind.DUE_SOON, Kind.CLOSURE_WAITING, Kind.STALE]
@@ -61,7 +61,7 @@ def item_for(reminder: Reminder, today: datetime.date, now: datetime.datetime) -
 def common_context(recipient: User) -> dict:
     policy = ReminderPolicy.current()  # its real hour and digest day, stated in every e-mail's footer
     return {
-        "recipient": recipient, "policy": policy, "zone": zone_of(recipient).key,
+        "recipient": recipient, "policy": policy, "zone": zone_label(zone_of(recipient).key),
         "site_url": settings.SITE_URL,
         "preferences_url": absolute(reverse("preferences")),
         "my_work_url": absolute(reverse("home")),

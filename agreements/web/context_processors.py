@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from agreements import policy
+from agreements.zones import zone_label, zone_of
 
 
 def navigation(request) -> dict:
@@ -11,5 +12,6 @@ def navigation(request) -> dict:
     return {
         "nav_can_view_reports": policy.can_view_reports(user),
         "nav_is_staff": user.is_staff,
-        "nav_roles": sorted(policy.roles(user)),
+        "nav_roles": policy.role_labels(user),
+        "nav_time_zone": zone_label(zone_of(user).key),  # "Ташкент (UTC+05:00)" in the reader's language
     }

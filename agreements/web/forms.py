@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements.actions.assignment import assignable_users
-from agreements.filters import countries_in_use, owner_choices
+from agreements.filters import SORT_FIELDS, SORT_LABELS, countries_in_use, owner_choices
 from agreements.models import Agreement, Health, Milestone, ProgressUpdate
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -129,11 +129,20 @@ def shape_filter_form(form: forms.Form) -> forms.Form:
     fields = form.fields
     for name in ("status", "health", "pillar", "focus_area", "quality"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
-    fields["sort"].choices = [("", _("Reference (default)"))] + [c for c in fields["sort"].choices if c[0]]
+    fields["sort"].choices = [("", _("Reference (default)"))] + sort_choices()
     fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, title, summary or party")})
     fields["owner"].widget = forms.Select(choices=_owner_choices(form.data.get("owner", "") if form.data else ""))
     fields["country"].widget = forms.CheckboxSelectMultiple(choices=_countries_in_use(form))
     return form
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    """Each column both ways, in words (django-filter's own "(descending)" is not in every language)."""
+    choices = []
+    for field, param in SORT_FIELDS:
+        label = SORT_LABELS[field]
+        choices += [(param, str(label)), (f"-{param}", str(_("%(field)s, descending") % {"field": label}))]
+    return choices
 
 
 def _owner_choices(current: str) -> list[tuple[str, str]]:

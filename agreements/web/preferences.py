@@ -13,6 +13,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ReminderPolicy, User
+from agreements.zones import zone_choices
 from agreements.web.forms import submitted
 
 
@@ -29,6 +30,7 @@ class PreferencesForm(forms.ModelForm):
     def __init__(self, *args, policy: ReminderPolicy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = self.instance.reads
+        self.fields["time_zone"].choices = zone_choices()  # the cities in the reader's language
         hour = formats.time_format(policy.starts_at, "TIME_FORMAT")
         self.fields["time_zone"].help_text = _(
             "Dates and times are shown in this zone, and reminders reach you from %(hour)s in it.") % {"hour": hour}

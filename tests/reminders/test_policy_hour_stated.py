@@ -48,5 +48,5 @@ def test_every_email_states_the_policys_hour_in_the_recipients_zone(afternoon, m
     for message in mail.outbox:
         [(html, _kind)] = message.alternatives
         for part in (message.body, html):
-            assert "Reminders reach you from 14:00 (Asia/Tokyo time); the weekly digest on Monday." in " ".join(
+            assert "Reminders reach you from 14:00, time zone Tokyo (UTC+09:00); the weekly digest on Monday." in " ".join(
                 part.split()), message.subject
