@@ -23,7 +23,7 @@ def afternoon(db):
 def test_the_preferences_page_states_the_policys_hour_day_and_thresholds(client, officer, afternoon):
     client.force_login(officer)
     page = client.get("/preferences/").content.decode()
-    assert "reminders reach you from 14:00" in page and "09:00" not in page
+    assert "reminders reach you from 14:00" in page and "from 09:00" not in page
     assert "no progress update for 45 days, then every 10 days" in page
     assert "A summary every Monday from 14:00" in page
 

@@ -72,7 +72,7 @@ def test_failed_reminders_can_be_queued_again_and_go_out(client, superuser, log,
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         response = client.post("/admin/agreements/reminder/", {
             "action": "retry_failed", "_selected_action": [r.pk for r in log]}, follow=True)
-    assert "1 failed reminder(s) queued again." in response.content.decode()
+    assert "1 failed reminder queued again." in response.content.decode()
     failed.refresh_from_db()
     assert (failed.state, failed.attempts) == ("sent", 1)
     assert [m.to for m in mail.outbox] == [[failed.recipient.email]]
