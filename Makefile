@@ -52,6 +52,7 @@ test: install-dev browser
 messages: install-dev
 	$(BIN)/python manage.py makemessages --all --no-location --no-obsolete \
 	  --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=var --ignore=test-artifacts
+	$(BIN)/python locale/apply_pending.py
 	$(BIN)/python locale/compile.py
 
 clean:
