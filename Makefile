@@ -50,7 +50,7 @@ test: install-dev browser
 # Translators: collect new strings into every catalogue (needs GNU gettext's xgettext), translate
 # them in locale/<language>/LC_MESSAGES/django.po, then `make messages` again to compile (README, "Languages").
 messages: install-dev
-	$(BIN)/python manage.py makemessages --all --no-location --no-obsolete \
+	$(BIN)/python manage.py makemessages --locale=ru --locale=ja --no-location --no-obsolete \
 	  --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=var --ignore=test-artifacts
 	$(BIN)/python locale/apply_pending.py
 	$(BIN)/python locale/compile.py

@@ -29,6 +29,7 @@ TABLES = [
     "agreements_milestone", "agreements_progressupdate", "agreements_transitionlog", "agreements_party",
     "agreements_organization", "agreements_pillar", "agreements_focusarea", "agreements_reminderpolicy",
     "agreements_user", "agreements_user_groups", "auth_group",
+    "agreements_stage", "agreements_agreementstage", "agreements_dependency",
 ]
 
 # Signing in writes the user's last_login (and a password change its hash): neither shows on a

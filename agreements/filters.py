@@ -22,6 +22,7 @@ from django_countries import countries
 from agreements.models import (
     OPEN_STATUSES,
     Agreement,
+    AgreementStage,
     FocusArea,
     Health,
     Milestone,
@@ -30,6 +31,7 @@ from agreements.models import (
     Pillar,
     ProgressUpdate,
     ReminderPolicy,
+    Stage,
     Status,
     TransitionLog,
     User,
@@ -139,6 +141,8 @@ class AgreementFilter(django_filters.FilterSet):
     # The weekly digest's "updates this week".
     progress_posted = django_filters.DateFromToRangeFilter(
         method="by_progress_posted", label=_("Has a progress update posted between"))
+    # The stage report's drill-down: agreements standing on this rung of their kind's ladder.
+    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all(), method="by_stage", label=_("Stage reached"))
 
     class Meta:
         model = Agreement
@@ -218,6 +222,9 @@ class AgreementFilter(django_filters.FilterSet):
     def by_status_changed(self, queryset: QuerySet, name: str, value: slice | None) -> QuerySet:
         return _having(queryset, rows_asked_for("status_changed", value))
 
+    def by_stage(self, queryset: QuerySet, name: str, value: Stage | None) -> QuerySet:
+        return queryset.filter(current_stage_q(value)) if value else queryset
+
     def by_progress_posted(self, queryset: QuerySet, name: str, value: slice | None) -> QuerySet:
         return _having(queryset, rows_asked_for("progress_posted", value))
 
@@ -233,6 +240,13 @@ RANGES = {
 }
 # Filters that ask about rows of an agreement (the list says how many such rows it holds).
 ROW_FILTERS = ("overdue", "due_within", *RANGES)
+
+
+def current_stage_q(stage: Stage) -> Q:
+    """Agreements whose highest reached rung is `stage`."""
+    reached = AgreementStage.objects.filter(agreement=OuterRef("pk"), reached_on__isnull=False)
+    return Q(Exists(reached.filter(stage=stage))) & ~Q(
+        Exists(reached.filter(stage__kind=stage.kind, stage__position__gt=stage.position)))
 
 
 def rows_asked_for(name: str, value) -> QuerySet | None:

@@ -153,6 +153,11 @@ def can_add_documents(user: "User", agreement: "Agreement") -> bool:
     return can_work_on(user, agreement) or can_edit_record(user, agreement)
 
 
+def can_record_follow_up(user: "User", agreement: "Agreement") -> bool:
+    """Stage dates and dependencies: whoever works on the agreement, and those who keep its record."""
+    return can_work_on(user, agreement) or can_edit_record(user, agreement)
+
+
 def can_reassign(user: "User", agreement: "Agreement") -> bool:
     return is_manager(user)
 

@@ -5,7 +5,7 @@ admin; `pillar.name` reads the active language's, falling back to English. User-
 `title_ru` / `title_ja` where data entry staff have them)."""
 from modeltranslation.translator import TranslationOptions, register
 
-from agreements.models import FocusArea, Pillar
+from agreements.models import FocusArea, Pillar, Stage
 
 
 @register(Pillar)
@@ -15,4 +15,9 @@ class PillarTranslation(TranslationOptions):
 
 @register(FocusArea)
 class FocusAreaTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(Stage)
+class StageTranslation(TranslationOptions):
     fields = ("name",)

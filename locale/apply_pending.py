@@ -24,7 +24,7 @@ def entries() -> list[dict]:
 
 def fill(language: str, pending: list[dict]) -> tuple[int, list[str]]:
     po_path = HERE / language / "LC_MESSAGES" / "django.po"
-    catalogue = polib.pofile(str(po_path), wrapwidth=0)
+    catalogue = polib.pofile(str(po_path))
     index = {(entry.msgctxt, entry.msgid): entry for entry in catalogue}
     filled, unknown = 0, []
     for item in pending:

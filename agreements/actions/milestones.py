@@ -12,7 +12,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy as _lazy
+from django.utils.translation import gettext as _, gettext_lazy
 
 from agreements import policy
 from agreements.actions.editing import bump_version, check_version
@@ -30,7 +30,7 @@ def owner_choices(agreement: Agreement) -> list[User]:
     return people
 
 
-NOT_MEMBER = _lazy("Only the owner, the team or a manager may change this agreement's milestones.")
+NOT_MEMBER = gettext_lazy("Only the owner, the team or a manager may change this agreement's milestones.")
 
 
 def _state_refusal(agreement: Agreement, *, adding: bool = False) -> str | None:

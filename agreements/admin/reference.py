@@ -1,11 +1,11 @@
-"""Reference data: organizations, pillars and their focus areas."""
+"""Reference data: organizations, pillars and their focus areas, the stage ladders."""
 from __future__ import annotations
 
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from agreements.admin.scoping import ParentRowsOnlyInline
-from agreements.models import FocusArea, Organization, Pillar
+from agreements.models import FocusArea, Organization, Pillar, Stage
 
 # --- Reference data ------------------------------------------------------------------------
 
@@ -35,3 +35,13 @@ class FocusAreaAdmin(TranslationAdmin):
     list_display = ["name", "pillar", "code", "position"]
     list_filter = ["pillar"]
     search_fields = ["name"]
+
+
+@admin.register(Stage)
+class StageAdmin(TranslationAdmin):
+    """The stage ladders per kind of agreement (seeded by migration 0017): rename, add, reorder."""
+
+    list_display = ["kind", "position", "name"]
+    list_display_links = ["name"]
+    list_filter = ["kind"]
+    ordering = ["kind", "position"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agreements import workflow
 from agreements.batches import chunks
+from agreements.demo import stages
 from agreements.demo.data import (
     CA_COUNTRIES,
     CAPITALS,
@@ -34,6 +35,7 @@ from agreements.demo.data import (
 )
 from agreements.models import (
     Agreement,
+    AgreementStage,
     FocusArea,
     Milestone,
     Organization,
@@ -176,7 +178,7 @@ def build_cast() -> Cast:
 # --- One agreement ----------------------------------------------------------------------
 
 def at_hour(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC)
 
 
 def signing_date(rng: random.Random) -> datetime.date:
@@ -351,6 +353,9 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
         built = [build_one(rng, cast, number, today) for number in range(1, agreements + 1)]
         built = [b for b in built if b.agreement.reference not in existing]
         write(built)
+        stage_dates = stages.stage_rows([b.agreement for b in built], today, random.Random(seed + 19))
+        AgreementStage.objects.bulk_create(stage_dates, batch_size=2000)
+        write_creation_history(AgreementStage, stage_dates)
     if built and connection.vendor == "postgresql":
         # Fresh statistics after bulk inserts, or the planner picks poor plans for the first hour.
         with connection.cursor() as cursor:
@@ -369,7 +374,7 @@ def write(built: list[Built], batch: int = 2000) -> None:
     Agreement.objects.bulk_create(agreements, batch_size=batch)
     write_creation_history(Agreement, agreements)
     # Children were built before their agreement had an id; point them at it now.
-    rows = lambda attr: [row for b in built for row in getattr(b, attr)]  # noqa: E731
+    rows = lambda attr: [row for b in built for row in getattr(b, attr)]
     for attr in ("parties", "milestones", "updates", "logs"):
         for row in rows(attr):
             row.agreement_id = row.agreement.pk

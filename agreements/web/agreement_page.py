@@ -25,6 +25,7 @@ from agreements.web.forms import (
     ProgressForm,
     TransitionForm,
 )
+from agreements.web.followup_forms import followup_context
 from agreements.web.timeline import timeline
 
 TIMELINE_LIMIT = 25
@@ -40,6 +41,7 @@ def load_agreement(user: User, reference: str) -> Agreement:
         Prefetch("parties", Party.objects.select_related("organization")),
         Prefetch("milestones", Milestone.objects.select_related("owner")),
         Prefetch("documents", Document.objects.select_related("uploaded_by")),
+        "stages",
     )
     return policy.get_visible_or_404(user, queryset, reference=reference)
 
@@ -72,6 +74,7 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, rights:
         "full_timeline": full_timeline,
         "problem": _problem(forms),
         **_page_forms(agreement, forms),
+        **followup_context(agreement, user, milestones, forms, policy.can_record_follow_up(user, agreement)),
     }
     return render(request, "agreements/agreement_detail.html", context, status=status)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.web import dashboard as report_views, milestone_views, preferences, views
+from agreements.web import dashboard as report_views, followup_views, milestone_views, preferences, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,11 @@ urlpatterns = [
          name="milestone-done"),
     path("agreements/<str:reference>/milestones/<int:pk>/waive/", milestone_views.waive_milestone,
          name="milestone-waive"),
+    path("agreements/<str:reference>/stages/<int:pk>/", followup_views.record_stage, name="stage-record"),
+    path("agreements/<str:reference>/dependencies/", followup_views.add_dependency, name="dependency-add"),
+    path("agreements/<str:reference>/dependencies/<int:pk>/delete/", followup_views.remove_dependency,
+         name="dependency-remove"),
     path("reports/", report_views.dashboard, name="reports"),
+    path("reports/stages/", followup_views.stage_report, name="report-stages"),
     path("preferences/", preferences.preferences, name="preferences"),
 ]

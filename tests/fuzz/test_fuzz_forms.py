@@ -30,7 +30,7 @@ from hypothesis import given, strategies as st
 
 from agreements.imports import staging
 from agreements.imports.files import Upload
-from agreements.models import Health, Status
+from agreements.models import Dependency, Health, Stage, Status
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
 from tests.fuzz.fuzzing import HUGE_URL, fuzz_settings, hostile, judge, multipart, pairs, rolled_back, urlencoded
@@ -47,6 +47,8 @@ class World:
     milestone: object
     people: dict
     import_token: str  # an upload waiting for confirmation, as after a successful preview
+    stage: object = None  # a rung of the agreement's ladder
+    dependency: object = None  # the agreement needing its own milestone
 
     @property
     def ref(self) -> str:
@@ -135,6 +137,13 @@ FORMS: dict[str, Form] = {
         f"done-{w.milestone.pk}-evidence": PLAIN_TEXT, f"done-{w.milestone.pk}-version": w.version}),
     "milestone-waive": Form("officer", milestone_url("milestone-waive"), lambda w: {
         f"waive-{w.milestone.pk}-waiver_reason": PLAIN_TEXT, f"waive-{w.milestone.pk}-version": w.version}),
+    "stage-record": Form("officer", lambda w: reverse("stage-record", args=[w.ref, w.stage.pk]), lambda w: {
+        f"stage-{w.stage.pk}-planned_on": DAYS, f"stage-{w.stage.pk}-reached_on": DAYS}),
+    "dependency-add": Form("officer", lambda w: reverse("dependency-add", args=[w.ref]), lambda w: {
+        "dep-dependent": ["agreement", str(w.milestone.pk), "0"], "dep-reference": [w.ref, "CAJ-2025-999", *PLAIN_TEXT],
+        "dep-milestone": ["", *PLAIN_TEXT], "dep-note": PLAIN_TEXT}),
+    "dependency-remove": Form("officer", lambda w: reverse("dependency-remove", args=[w.ref, w.dependency.pk]),
+                              lambda w: {"confirm": ["1", "", "on"]}),
     "preferences": Form("officer", lambda w: reverse("preferences"), lambda w: {
         "language": ["en", "ru", "ja"], "time_zone": ["UTC", "Asia/Tashkent", "Pacific/Kiritimati"],
         "notify_stale": ["on"], "notify_digest": ["on"]}),
@@ -170,6 +179,7 @@ NO_INPUT = {
     "healthz": "JSON for the load balancer: no parameters",
     "session": "JSON about the session: no parameters",
     "password_change_done": "a confirmation page",
+    "report-stages": "agreements per stage and kind: no parameters",
     "document-download": "a file by its id (path fuzzed in test_fuzzed_path_segments)",
 }
 
@@ -212,7 +222,9 @@ def world(agreement, officer, teammate, other_officer, manager, data_entry, move
     people = {"officer": officer, "teammate": teammate, "other_officer": other_officer, "manager": manager,
               "data_entry": data_entry}
     token = staging.stage(data_entry, {"agreements": Upload("agreements.csv", csv_bytes([row()]))})
-    return World(agreement, milestone, people, token)
+    stage = Stage.objects.filter(kind=agreement.kind).first()
+    dependency = Dependency.objects.create(dependent_agreement=agreement, prerequisite_milestone=milestone)
+    return World(agreement, milestone, people, token, stage, dependency)
 
 
 # --- Sending -------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from agreements.models import Document
+from agreements.models import Dependency, Document, Stage
 from tests.factories import MilestoneFactory, UserFactory
 
 ROLES = ["anonymous", "officer", "teammate", "other_officer", "manager", "viewer", "data_entry", "superuser"]
@@ -45,6 +45,10 @@ def keeps_records(role: str, obj: str) -> bool:
 
 def reads_reports(role: str, obj: str) -> bool:
     return role in MANAGERS | {"viewer"}
+
+
+def follows_up(role: str, obj: str) -> bool:
+    return works_on(role, obj) or keeps_records(role, obj)
 
 
 def page(allowed: Callable[[str, str], bool] = lambda r, o: True, ok: int = 200):
@@ -77,6 +81,10 @@ class Case:
 
 REF = lambda o: {"reference": o["agreement"].reference}  # noqa: E731
 MILESTONE = lambda o: {"reference": o["agreement"].reference, "pk": o["milestone"].pk}  # noqa: E731
+STAGE = lambda o: {"reference": o["agreement"].reference,  # noqa: E731
+                   "pk": Stage.objects.filter(kind=o["agreement"].kind).first().pk}
+DEPENDENCY = lambda o: {"reference": o["agreement"].reference, "pk": Dependency.objects.create(  # noqa: E731
+    dependent_agreement=o["agreement"], prerequisite_milestone=o["milestone"]).pk}
 DOCUMENT = lambda o: {"reference": o["agreement"].reference, "pk": o["document"].pk}  # noqa: E731
 
 MATRIX: dict[str, list[Case]] = {
@@ -112,6 +120,11 @@ MATRIX: dict[str, list[Case]] = {
     "milestone-edit": [Case("get", page(works_on), MILESTONE), Case("post", page(works_on, ok=400), MILESTONE)],
     "milestone-done": [Case("post", page(works_on, ok=400), MILESTONE)],
     "milestone-waive": [Case("post", page(works_on, ok=400), MILESTONE)],
+    # Stage dates and dependencies: whoever works on the agreement and those who keep its record.
+    "stage-record": [Case("post", page(follows_up, ok=400), STAGE)],
+    "dependency-add": [Case("post", page(follows_up, ok=400), REF)],
+    "dependency-remove": [Case("post", page(follows_up, ok=400), DEPENDENCY)],
+    "report-stages": [Case("get", signed_in(reads_reports))],
 }
 
 
