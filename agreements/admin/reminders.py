@@ -27,6 +27,9 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
         (_("Milestones"), {"fields": ["due_soon_days", "overdue_repeat_days", "escalation_days"]}),
         (_("Agreements"), {"fields": ["stale_days", "stale_repeat_days", "closure_waiting_days"]}),
         (_("Weekly digest"), {"fields": ["digest_weekday"]}),
+        (_("Honest health: when the data suggests at risk or off track"), {"fields": [
+            "health_overdue_at_risk_days", "health_overdue_off_track_days", "health_slip_at_risk_days",
+            "health_slip_off_track_days", "health_stage_at_risk_days", "health_stage_off_track_days"]}),
     ]
 
     def changelist_view(self, request, extra_context=None):

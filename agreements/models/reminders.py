@@ -67,6 +67,22 @@ class ReminderPolicy(models.Model):
     local_hour = models.PositiveSmallIntegerField(
         _("local hour"), default=9, validators=[MaxValueValidator(23)],
         help_text=_("Reminders and the digest go out from this hour, in each recipient's own time zone."))
+    # The honest-health rule (agreements.health): what the data says about an open agreement.
+    health_overdue_at_risk_days = models.PositiveSmallIntegerField(
+        _("suggest at risk: a milestone overdue by (days)"), default=1, validators=[MinValueValidator(1)])
+    health_overdue_off_track_days = models.PositiveSmallIntegerField(
+        _("suggest off track: a milestone overdue by (days)"), default=60, validators=[MinValueValidator(1)])
+    health_slip_at_risk_days = models.PositiveSmallIntegerField(
+        _("suggest at risk: milestones moved later by (days in total)"), default=60, validators=[MinValueValidator(1)],
+        help_text=_("Slippage: how much later the open and done milestones are due than first planned, added up."))
+    health_slip_off_track_days = models.PositiveSmallIntegerField(
+        _("suggest off track: milestones moved later by (days in total)"), default=180,
+        validators=[MinValueValidator(1)])
+    health_stage_at_risk_days = models.PositiveSmallIntegerField(
+        _("suggest at risk: a stage behind its planned date by (days)"), default=1, validators=[MinValueValidator(1)])
+    health_stage_off_track_days = models.PositiveSmallIntegerField(
+        _("suggest off track: a stage behind its planned date by (days)"), default=90,
+        validators=[MinValueValidator(1)])
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

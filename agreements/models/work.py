@@ -108,6 +108,11 @@ class ProgressUpdate(models.Model):
     health = models.CharField(_("health"), max_length=10, choices=Health.choices[1:])
     summary = models.TextField(_("what happened"))
     next_steps = models.TextField(_("next steps"), blank=True)
+    # What the data suggested when this update was posted (agreements.health), and the author's
+    # reason when they reported a better health than that.
+    suggested_health = models.CharField(_("health the data suggested"), max_length=10, choices=Health.choices,
+                                        blank=True)
+    health_reason = models.TextField(_("why the health is better than the data suggests"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from agreements import policy, workflow
+from agreements import health as honest_health, policy, workflow
 from agreements.actions import milestones as milestone_rules
 from agreements.actions.editing import StaleEdit
 from agreements.models import Agreement, Document, Milestone, Party, User
+from agreements.web.followup_forms import followup_context
 from agreements.web.forms import (
     DocumentForm,
     MilestoneDoneForm,
@@ -25,7 +26,6 @@ from agreements.web.forms import (
     ProgressForm,
     TransitionForm,
 )
-from agreements.web.followup_forms import followup_context
 from agreements.web.timeline import timeline
 
 TIMELINE_LIMIT = 25
@@ -58,7 +58,11 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, rights:
     user, forms = request.user, forms or {}
     rights = rights or policy.rights_on(user, agreement)
     milestones = _milestones(agreement, forms, rights.work)
+    suggestion = honest_health.suggest(agreement)
+    for_update = honest_health.suggest(agreement, posting=True) if rights.work else None
     context = {
+        "suggestion": suggestion,
+        "suggestion_differs": bool(suggestion and suggestion.health != agreement.health),
         "agreement": agreement,
         "today": timezone.localdate(),
         "can_work": rights.work,
@@ -73,17 +77,17 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, rights:
         "timeline": timeline(agreement, limit=FULL_TIMELINE_LIMIT if full_timeline else TIMELINE_LIMIT),
         "full_timeline": full_timeline,
         "problem": _problem(forms),
-        **_page_forms(agreement, forms),
+        **_page_forms(agreement, forms, for_update),
         **followup_context(agreement, user, milestones, forms, policy.can_record_follow_up(user, agreement)),
     }
     return render(request, "agreements/agreement_detail.html", context, status=status)
 
 
-def _page_forms(agreement: Agreement, forms: dict) -> dict:
+def _page_forms(agreement: Agreement, forms: dict, suggestion) -> dict:
     """The page's own forms: the one that failed (bound, with its errors) or a blank one."""
     people = milestone_rules.owner_choices(agreement)
     return {
-        "progress_form": forms.get("progress") or ProgressForm(agreement=agreement),
+        "progress_form": forms.get("progress") or ProgressForm(agreement=agreement, suggestion=suggestion),
         "milestone_form": forms.get("milestone") or MilestoneForm(
             people=people, prefix="new", initial={"version": agreement.version}),
         "document_form": forms.get("document") or DocumentForm(),

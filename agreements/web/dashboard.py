@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agreements import policy
-from agreements.reports import charts, figures as reports
+from agreements.reports import charts, figures as reports, honesty
 
 
 @require_GET
@@ -23,4 +23,7 @@ def dashboard(request):
         "generated_at": timezone.now(),
         "sees_everything": policy.is_manager(request.user),
         "list_url": reverse("agreement-list"),  # every number links there: reversed once, not per number
+        # Computed for what the reader may see (not the dashboard's filters): the figures behind it
+        # change with every milestone and update, so it is not cached with the board.
+        "honesty": honesty.rosier_than_the_data(policy.visible_agreements(request.user), timezone.localdate()),
     })

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from agreements.actions.assignment import assignable_users
+from agreements.actions.progress import reason_needed
 from agreements.filters import SORT_FIELDS, SORT_LABELS, countries_in_use, owner_choices
+from agreements.health import better_than
 from agreements.models import Agreement, Health, Milestone, ProgressUpdate
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -40,23 +42,36 @@ class VersionedForm(forms.Form):
 class ProgressForm(forms.ModelForm):
     class Meta:
         model = ProgressUpdate
-        fields = ["percent_complete", "health", "summary", "next_steps"]
+        fields = ["percent_complete", "health", "health_reason", "summary", "next_steps"]
         widgets = {
+            "health_reason": forms.Textarea(attrs={"rows": 2}),
             "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"}),
             "health": forms.RadioSelect,
             "summary": forms.Textarea(attrs={"rows": 4}),
             "next_steps": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"percent_complete": _("Percent complete"), "summary": _("What happened")}
+        labels = {"percent_complete": _("Percent complete"), "summary": _("What happened"),
+                  "health_reason": _("Why is the health better than the data suggests?")}
         help_texts = {"summary": _("Facts since the last update: meetings, decisions, money, delays.")}
 
-    def __init__(self, *args, agreement: Agreement | None = None, **kwargs):
+    def __init__(self, *args, agreement: Agreement | None = None, suggestion=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.suggestion = suggestion  # agreements.health.Suggestion: shown above the choice, checked below
         self.fields["health"].choices = Health.choices[1:]
+        self.fields["health_reason"].help_text = _(
+            "Needed only when you report a better health than the data suggests; shown in the timeline and the reports.")
         if agreement is not None and not self.is_bound:
             self.initial.setdefault("percent_complete", agreement.percent_complete)
             if agreement.health != Health.UNKNOWN:
                 self.initial.setdefault("health", agreement.health)
+
+
+    def clean(self):
+        data = super().clean()
+        suggestion, reported = self.suggestion, data.get("health")
+        if suggestion and reported and better_than(reported, suggestion.health) and not data.get("health_reason", "").strip():
+            self.add_error("health_reason", reason_needed(suggestion))
+        return data
 
 
 class MilestoneForm(VersionedForm):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
-from agreements import policy, workflow
+from agreements import health as honest_health, policy, workflow
 from agreements.actions import assignment, documents, progress
 from agreements.actions.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
@@ -102,10 +102,14 @@ def post_progress(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
     rights = policy.rights_on(request.user, agreement)
     require(rights.work, _("Only the owner, the team or a manager may post progress on this agreement."))
-    form = ProgressForm(request.POST, agreement=agreement)
-    if not form.is_valid():
+    form = ProgressForm(request.POST, agreement=agreement, suggestion=honest_health.suggest(agreement, posting=True))
+    if form.is_valid():
+        try:
+            progress.record_progress(agreement, by=request.user, **form.cleaned_data)
+        except ValidationError as error:  # the data changed between the form's check and the save
+            form.add_error(None, error.messages)
+    if form.errors:
         return render_agreement_page(request, agreement, rights=rights, status=400, forms={"progress": form})
-    progress.record_progress(agreement, by=request.user, **form.cleaned_data)
     messages.success(request, _("Your progress update is posted."))
     return redirect(f"{agreement.get_absolute_url()}#timeline")
 

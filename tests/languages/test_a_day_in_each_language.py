@@ -74,7 +74,8 @@ def test_the_officers_day_in_russian_and_the_managers_in_japanese(client, summit
     for path in ("/", "/agreements/", page):
         seen[f"officer GET {path}"] = english_on(client.get(path))
     answer = client.post(reverse("agreement-progress", args=[ref]), follow=True, data={
-        "percent_complete": "80", "health": "on_track", "summary": "Поставка завершена.", "next_steps": ""})
+        "percent_complete": "80", "health": "on_track", "summary": "Поставка завершена.", "next_steps": "",
+        "health_reason": "Просроченные этапы переносятся по согласованию сторон."})
     seen["officer posts progress"] = english_on(answer)
     working = Agreement.objects.get(pk=summit.working.pk)
     for milestone in working.milestones.filter(state="planned"):

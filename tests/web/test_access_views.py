@@ -38,7 +38,8 @@ def actions(agreement: Agreement) -> dict[str, tuple[str, dict]]:
     m = agreement.milestone.pk
     return {
         "progress": (url("agreement-progress", agreement),
-                     {"percent_complete": 30, "health": "on_track", "summary": "Met the partners."}),
+                     {"percent_complete": 30, "health": "on_track", "summary": "Met the partners.",
+                      "health_reason": "The milestone is re-planned with the partners."}),
         "add milestone": (url("milestone-add", agreement),
                           {"new-title": "Feasibility study", "new-due_on": "2027-01-15", "new-version": v}),
         "edit milestone": (url("milestone-edit", agreement, m), {"title": "Renamed", "due_on": "2027-02-01", "version": v}),

@@ -78,7 +78,8 @@ def enrich(agreement, n: int, officer, manager, private_media) -> None:
         if i % 2:
             milestones.complete_milestone(milestone, by=officer, done_on=datetime.date(2026, 1, 1), evidence="e",
                                           expected_version=agreement.version)
-        record_progress(agreement, by=officer, percent_complete=i, health="on_track", summary=f"update {i}")
+        record_progress(agreement, by=officer, percent_complete=i, health="on_track", summary=f"update {i}",
+                        health_reason="The overdue ones are being re-planned.")  # shown in the timeline too
         workflow.transition(agreement, Status.ON_HOLD, by=manager, comment="pause")
         workflow.transition(agreement, Status.IN_PROGRESS, by=manager)
         agreement.refresh_from_db()

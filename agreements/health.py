@@ -1,0 +1,119 @@
+"""Honest health: what the data says about an open agreement, next to what its officer reports.
+
+The rule is a small table whose thresholds are edited in the reminder policy (README, "Honest
+health"); the worst signal wins, no signal means on track:
+
+| signal | at risk from | off track from |
+| --- | --- | --- |
+| a milestone overdue by | `health_overdue_at_risk_days` (1) | `health_overdue_off_track_days` (60) |
+| milestones moved later than first planned, in total | `health_slip_at_risk_days` (60) | `health_slip_off_track_days` (180) |
+| no progress update for | `stale_days` (30) | — |
+| a stage behind its planned date by | `health_stage_at_risk_days` (1) | `health_stage_off_track_days` (90) |
+
+Everything is computed for many agreements at once in a fixed number of queries (`suggestions`),
+so the page, the progress action, the reports and the digest all ask the same function.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _, ngettext
+
+from agreements.models import OPEN_STATUSES, Agreement, AgreementStage, Health, Milestone, ReminderPolicy
+
+RANK = {Health.ON_TRACK: 0, Health.AT_RISK: 1, Health.OFF_TRACK: 2}
+
+
+@dataclass
+class Suggestion:
+    health: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(Health(self.health).label)
+
+
+def better_than(reported: str, suggested: str) -> bool:
+    """Is the reported health rosier than the data? (unknown is never rosier)"""
+    return reported in RANK and suggested in RANK and RANK[reported] < RANK[suggested]
+
+
+def _worse(current: str, candidate: str) -> str:
+    return candidate if RANK[candidate] > RANK[current] else current
+
+
+def suggestions(agreements: list[Agreement], today: datetime.date | None = None,
+                policy: ReminderPolicy | None = None, *, posting: bool = False) -> dict[int, Suggestion]:
+    """A suggestion per open agreement of `agreements` (closed ones get none): four queries.
+
+    `posting`: for the update being written now, which ends the silence: "no update for N days"
+    is then not a signal (the other three are)."""
+    today = today or timezone.localdate()
+    policy = policy or ReminderPolicy.current()
+    open_ones = [a for a in agreements if a.status in OPEN_STATUSES]
+    ids = [a.pk for a in open_ones]
+    if not ids:
+        return {}
+    overdue = {row["agreement_id"]: row for row in Milestone.objects.filter(
+        agreement_id__in=ids, state=Milestone.State.PLANNED, due_on__lt=today).values("agreement_id").annotate(
+        count=Count("id"), oldest=Min("due_on"))}
+    slip = _slippage(ids)
+    behind: dict[int, tuple[datetime.date, str]] = {}
+    for agreement_id, planned, name in AgreementStage.objects.filter(
+            agreement_id__in=ids, reached_on__isnull=True, planned_on__lt=today).order_by(
+            "agreement_id", "planned_on").values_list("agreement_id", "planned_on", "stage__name"):
+        behind.setdefault(agreement_id, (planned, name))
+    found = {}
+    for agreement in open_ones:
+        health, reasons = Health.ON_TRACK, []
+        late = overdue.get(agreement.pk)
+        if late:
+            days = (today - late["oldest"]).days
+            if days >= policy.health_overdue_at_risk_days:
+                health = _worse(health, Health.OFF_TRACK if days >= policy.health_overdue_off_track_days
+                                else Health.AT_RISK)
+                reasons.append(ngettext("%(count)d milestone overdue, the oldest by %(days)d days",
+                                        "%(count)d milestones overdue, the oldest by %(days)d days",
+                                        late["count"]) % {"count": late["count"], "days": days})
+        slipped = slip.get(agreement.pk, 0)
+        if slipped >= policy.health_slip_at_risk_days:
+            health = _worse(health, Health.OFF_TRACK if slipped >= policy.health_slip_off_track_days
+                            else Health.AT_RISK)
+            reasons.append(_("milestones moved %(days)d days later than first planned") % {"days": slipped})
+        since = agreement.last_progress_at.date() if agreement.last_progress_at else agreement.signed_on
+        if not posting and since and (today - since).days >= policy.stale_days:
+            health = _worse(health, Health.AT_RISK)
+            reasons.append(_("no progress update for %(days)d days") % {"days": (today - since).days})
+        if agreement.pk in behind:
+            planned, name = behind[agreement.pk]
+            days = (today - planned).days
+            if days >= policy.health_stage_at_risk_days:
+                health = _worse(health, Health.OFF_TRACK if days >= policy.health_stage_off_track_days
+                                else Health.AT_RISK)
+                reasons.append(_("stage “%(stage)s” %(days)d days behind its planned date") % {
+                    "stage": name, "days": days})
+        found[agreement.pk] = Suggestion(health, reasons)
+    return found
+
+
+def suggest(agreement: Agreement, today: datetime.date | None = None, *, posting: bool = False) -> Suggestion | None:
+    return suggestions([agreement], today, posting=posting).get(agreement.pk)
+
+
+def _slippage(ids: list[int]) -> dict[int, int]:
+    """Days the open and done milestones of each agreement are due later than first planned
+    (the earliest due date in their history), added up: two queries."""
+    earliest = dict(Milestone.history.model.objects.filter(agreement_id__in=ids).values("id").annotate(
+        first=Min("due_on")).values_list("id", "first"))
+    total: dict[int, int] = defaultdict(int)
+    for pk, agreement_id, due_on in Milestone.objects.filter(agreement_id__in=ids).exclude(
+            state=Milestone.State.WAIVED).values_list("pk", "agreement_id", "due_on"):
+        first = earliest.get(pk)
+        if first and due_on > first:
+            total[agreement_id] += (due_on - first).days
+    return dict(total)

@@ -1,0 +1,43 @@
+"""Reported versus suggested health: the open agreements whose latest update reports a better
+health than the data suggests (agreements.health) — "reported on track, data suggests at risk"."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from agreements import health
+from agreements.models import OPEN_STATUSES, Agreement, Health
+
+LIST_ROWS = 25
+
+
+@dataclass
+class Rosier:
+    agreement: Agreement
+    suggestion: health.Suggestion
+
+
+@dataclass
+class Honesty:
+    count: int
+    rows: list[Rosier]  # the worst first, up to LIST_ROWS
+    by_pair: list[tuple[str, str, int]]  # (reported label, suggested label, count)
+
+
+def rosier_than_the_data(agreements: QuerySet, today: datetime.date) -> Honesty:
+    """Among `agreements` (already what the reader may see), those reported better than suggested."""
+    reported = list(agreements.filter(status__in=OPEN_STATUSES).exclude(health=Health.UNKNOWN)
+                    .select_related("owner", "pillar").order_by("reference"))
+    suggested = health.suggestions(reported, today)
+    found = [Rosier(a, suggested[a.pk]) for a in reported
+             if a.pk in suggested and health.better_than(a.health, suggested[a.pk].health)]
+    found.sort(key=lambda r: (-health.RANK[r.suggestion.health] + health.RANK[r.agreement.health], r.agreement.reference))
+    pairs: dict[tuple[str, str], int] = {}
+    for row in found:
+        key = (row.agreement.health, row.suggestion.health)
+        pairs[key] = pairs.get(key, 0) + 1
+    labels = dict(Health.choices)
+    return Honesty(len(found), found[:LIST_ROWS],
+                   [(str(labels[r]), str(labels[s]), n) for (r, s), n in sorted(pairs.items())])
