@@ -71,6 +71,19 @@ def is_viewer(user: "User") -> bool:
 
 # --- Seeing ---------------------------------------------------------------------------
 
+# Every signed-in user reads these; `public` ones are also on the public progress page.
+OPEN_TO_STAFF = ("internal", "public")
+
+
+def public_agreements(queryset: QuerySet | None = None) -> QuerySet:
+    """What the public progress page (/public/, no sign-in) shows: only agreements data entry staff
+    or a manager marked public."""
+    from agreements.models import Agreement
+
+    qs = Agreement.objects.all() if queryset is None else queryset
+    return qs.filter(confidentiality="public")
+
+
 def visible_agreements(user: "User", queryset: QuerySet | None = None) -> QuerySet:
     """The agreements this user may read, as a queryset filter (no per-row work)."""
     from agreements.models import Agreement
@@ -80,7 +93,7 @@ def visible_agreements(user: "User", queryset: QuerySet | None = None) -> QueryS
         return qs.none()
     if is_manager(user):
         return qs
-    return qs.filter(Q(confidentiality="internal") | Q(owner_id=user.pk) | Q(pk__in=team_agreement_ids(user)))
+    return qs.filter(Q(confidentiality__in=OPEN_TO_STAFF) | Q(owner_id=user.pk) | Q(pk__in=team_agreement_ids(user)))
 
 
 def team_agreement_ids(user: "User") -> QuerySet:
@@ -110,7 +123,7 @@ def is_member(user: "User", agreement: "Agreement") -> bool:
 def can_view(user: "User", agreement: "Agreement") -> bool:
     if not roles(user):
         return False
-    if is_manager(user) or agreement.confidentiality == "internal":
+    if is_manager(user) or agreement.confidentiality in OPEN_TO_STAFF:
         return True
     return is_member(user, agreement)
 

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements import rollup
 from agreements.models import Agreement
 
 
@@ -39,6 +40,8 @@ def check_version(agreement: Agreement, expected: int | None) -> int:
 
 
 def bump_version(agreement: Agreement) -> None:
-    """A change to the agreement's milestones: editing forms opened before it become stale."""
+    """A change to the agreement's milestones: editing forms opened before it become stale, and
+    a percent that comes from the milestones is computed again (agreements.rollup)."""
     Agreement.objects.filter(pk=agreement.pk).update(version=F("version") + 1, updated_at=timezone.now())
     agreement.version += 1
+    rollup.store_percent(agreement)

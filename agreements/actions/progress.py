@@ -5,7 +5,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,8 +39,11 @@ def record_progress(
             suggested_health=suggestion.health if suggestion else "",
             health_reason=health_reason if suggestion and honest_health.better_than(health, suggestion.health) else "",
         )
+        # An agreement whose percent comes from its milestones keeps that one (the update keeps its own figure).
+        officers = agreement.percent_from == Agreement.PercentFrom.OFFICER
         Agreement.objects.filter(Q(last_progress_at__isnull=True) | Q(last_progress_at__lte=at), pk=agreement.pk).update(
-            health=health, percent_complete=percent_complete, last_progress_at=at, updated_at=timezone.now()
+            health=health, percent_complete=percent_complete if officers else F("percent_complete"),
+            last_progress_at=at, updated_at=timezone.now()
         )
     agreement.refresh_from_db(fields=["health", "percent_complete", "last_progress_at"])
     return update

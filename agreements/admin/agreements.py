@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
-from agreements import policy, workflow
+from agreements import policy, rollup, workflow
 from agreements.actions import documents
 from agreements.actions.editing import check_version
 from agreements.admin.filters import CountryFilter
@@ -31,7 +31,7 @@ class PartyInline(ParentRowsOnlyInline):
 class MilestoneInline(ParentRowsOnlyInline):
     model = Milestone
     extra = 0
-    fields = ["title", "due_on", "owner", "state", "done_on", "evidence", "waiver_reason"]
+    fields = ["title", "due_on", "owner", "weight", "state", "done_on", "evidence", "waiver_reason"]
     autocomplete_fields = ["owner"]
 
 
@@ -100,7 +100,8 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
         (_("Signature and value"), {"fields": ["signed_on", "signed_at", "value", "currency", "end_date"]}),
         (_("Responsibility"), {"fields": ["owner", "team", "lead_organization", "confidentiality"]}),
         (_("Status (changed through the workflow actions)"),
-         {"fields": ["status", "status_changed_at", "health", "percent_complete", "last_progress_at", "version",
+         {"fields": ["status", "status_changed_at", "health", "percent_from", "percent_complete", "last_progress_at",
+                     "version",
                      "expected_version"]}),
     ]
 
@@ -118,6 +119,11 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
         if change:
             obj.version += 1
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Milestones edited in the inline, or the percent's source changed: compute it again."""
+        super().save_related(request, form, formsets, change)
+        rollup.store_percent(form.instance)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

@@ -16,6 +16,7 @@ from agreements.models.agreement import (
     Confidentiality,
     Health,
     Party,
+    PercentFrom,
     Status,
 )
 from agreements.models.data_version import DataVersion
@@ -37,7 +38,7 @@ from agreements.models.work import (
 __all__ = [
     "CLOSED_STATUSES", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
     "AgreementKind", "AgreementQuerySet", "AgreementStage", "Dependency", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
-    "Milestone", "MilestoneQuerySet", "Organization", "Party", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
+    "Milestone", "MilestoneQuerySet", "Organization", "Party", "PercentFrom", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "Stage", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",
     "parse_day_list",
 ]

@@ -52,6 +52,13 @@ class AgreementKind(models.TextChoices):
 class Confidentiality(models.TextChoices):
     INTERNAL = "internal", _("Internal (every signed-in user)")
     RESTRICTED = "restricted", _("Restricted (owner, team and managers)")
+    # Chosen per agreement by data entry staff or managers; never the default.
+    PUBLIC = "public", _("Public (every signed-in user, and the public progress page)")
+
+
+class PercentFrom(models.TextChoices):
+    OFFICER = "officer", _("The officer's figure (with each progress update)")
+    MILESTONES = "milestones", _("The milestones done, by weight")
 
 
 class AgreementQuerySet(models.QuerySet):
@@ -65,6 +72,7 @@ class AgreementQuerySet(models.QuerySet):
 class Agreement(models.Model):
     Kind = AgreementKind
     Confidentiality = Confidentiality
+    PercentFrom = PercentFrom
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, help_text=_("For example CAJ-2025-017."))
     title = models.CharField(_("title"), max_length=300)
@@ -102,6 +110,10 @@ class Agreement(models.Model):
     confidentiality = models.CharField(
         _("confidentiality"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.INTERNAL
     )
+    percent_from = models.CharField(
+        _("percent complete from"), max_length=10, choices=PercentFrom.choices, default=PercentFrom.OFFICER,
+        help_text=_("Where the agreement's percent comes from: the officer's figure, or its milestones done "
+                    "(weighted; waived milestones left out)."))
     # Optimistic concurrency: every save that edits the agreement bumps it (see agreements.actions.editing).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -122,6 +134,7 @@ class Agreement(models.Model):
                 condition=Q(confidentiality__in=Confidentiality.values), name="agreement_confidentiality_valid"
             ),
             models.CheckConstraint(condition=Q(percent_complete__lte=100), name="agreement_percent_0_100"),
+            models.CheckConstraint(condition=Q(percent_from__in=PercentFrom.values), name="agreement_percent_from_valid"),
             models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0), name="agreement_value_not_negative"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(signed_on__isnull=True) | Q(end_date__gte=models.F("signed_on")),

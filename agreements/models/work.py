@@ -45,6 +45,9 @@ class Milestone(models.Model):
     done_on = models.DateField(_("done on"), null=True, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
     waiver_reason = models.TextField(_("waiver reason"), blank=True)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("How much of the agreement this milestone is, relative to the others (1 to 100; all 1: equal)."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -64,6 +67,7 @@ class Milestone(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="waived") | ~Q(waiver_reason=""), name="milestone_waiver_has_reason"
             ),
+            models.CheckConstraint(condition=Q(weight__gte=1) & Q(weight__lte=100), name="milestone_weight_1_100"),
         ]
         indexes = [
             models.Index(fields=["state", "due_on"], name="milestone_state_due"),

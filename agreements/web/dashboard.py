@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from agreements import policy
-from agreements.reports import charts, figures as reports, honesty
+from agreements import policy, rollup
+from agreements.reports import charts, drilldown, figures as reports, honesty
 
 
 @require_GET
@@ -26,4 +26,18 @@ def dashboard(request):
         # Computed for what the reader may see (not the dashboard's filters): the figures behind it
         # change with every milestone and update, so it is not cached with the board.
         "honesty": honesty.rosier_than_the_data(policy.visible_agreements(request.user), timezone.localdate()),
+        "rollup": _rollup(request),
     })
+
+
+def _rollup(request) -> rollup.Rollup:
+    """Progress by pillar over the dashboard's filtered agreements, each count a drill-down that
+    keeps the dashboard's filters (as every figure of the page does)."""
+    filterset = drilldown.dashboard_filter(request.user, request.GET, request)
+    drill = drilldown.Drill(drilldown.filter_params(filterset))
+    result = rollup.rollup(drilldown.plain(filterset.qs))
+    counted = list(rollup.COUNTED)
+    for pillar, share in result.pillars:
+        share.figure = drill.figure(share.count, pillar=pillar.code, status=counted)
+    result.total.figure = drill.figure(result.total.count, status=counted)
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.web import dashboard as report_views, followup_views, milestone_views, preferences, views
+from agreements.web import dashboard as report_views, followup_views, milestone_views, preferences, public, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,4 +28,5 @@ urlpatterns = [
     path("reports/", report_views.dashboard, name="reports"),
     path("reports/stages/", followup_views.stage_report, name="report-stages"),
     path("preferences/", preferences.preferences, name="preferences"),
+    path("public/", public.public_progress, name="public-progress"),
 ]

@@ -49,7 +49,7 @@ def change_data(agreement, **overrides):
         "reference": agreement.reference, "title": agreement.title, "summary": "", "kind": agreement.kind,
         "pillar": agreement.pillar_id, "signed_on": "2025-12-19", "signed_at": "Tokyo", "value": "", "currency": "",
         "end_date": "", "owner": agreement.owner_id, "team": [u.pk for u in agreement.team.all()],
-        "lead_organization": "", "confidentiality": "internal", "expected_version": agreement.version,
+        "lead_organization": "", "confidentiality": "internal", "percent_from": "officer", "expected_version": agreement.version,
     }
     for prefix in ("parties", "milestones", "documents"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
@@ -181,7 +181,7 @@ def test_a_milestone_corrected_in_the_admin_makes_open_forms_stale(entry_client,
     milestone = MilestoneFactory(agreement=agreement, title="Feasibility study")
     before = Agreement.objects.get(pk=agreement.pk).version
     url = reverse("admin:agreements_milestone_change", args=[milestone.pk])
-    data = {"agreement": agreement.pk, "title": "Feasibility study (revised)", "due_on": "2026-09-30",
+    data = {"agreement": agreement.pk, "title": "Feasibility study (revised)", "due_on": "2026-09-30", "weight": "1",
             "owner": "", "state": "planned", "done_on": "", "evidence": "", "waiver_reason": ""}
     response = entry_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -14,7 +14,7 @@ MISSING = 987654
 
 def add_data(model: str, agreement_id: int) -> dict:
     if model == "milestone":
-        return {"agreement": agreement_id, "title": "Feasibility study", "due_on": "2026-09-30", "owner": "",
+        return {"agreement": agreement_id, "title": "Feasibility study", "due_on": "2026-09-30", "weight": "1", "owner": "",
                 "state": "planned", "done_on": "", "evidence": "", "waiver_reason": ""}
     return {"agreement": agreement_id, "organization": OrganizationFactory(country="KZ").pk, "role": "financier"}
 

@@ -140,7 +140,7 @@ def test_reverting_a_milestone_or_party_is_refused(client, data_entry, agreement
     party = agreement.parties.first()
     client.force_login(data_entry)
     _, detail = history_urls(milestone, "milestone")
-    assert client.post(detail, {"agreement": agreement.pk, "title": "Before", "due_on": "2026-06-01",
+    assert client.post(detail, {"agreement": agreement.pk, "title": "Before", "due_on": "2026-06-01", "weight": "1",
                                 "state": "planned"}).status_code == 403
     _, detail = history_urls(party, "party")
     assert client.post(detail, {"agreement": agreement.pk, "organization": party.organization_id,

@@ -14,7 +14,8 @@ SCHEMA_STEPS = {("0004_performance", "create_newest_first"),  # RunPython that o
                 ("0005_data_version", "install_triggers"),  # or triggers (TRUNCATE keeps them)
                 ("0007_restore_data_version_triggers", "restore"), ("0008_languages", "restore_triggers"),
                 ("0017_stages_dependencies", "restore_triggers"),
-                ("0018_honest_health", "restore_triggers")}
+                ("0018_honest_health", "restore_triggers"),
+                ("0019_rollup_public", "restore_triggers")}
 
 
 def test_models_have_no_unmigrated_changes(db):

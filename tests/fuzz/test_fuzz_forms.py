@@ -180,6 +180,7 @@ NO_INPUT = {
     "session": "JSON about the session: no parameters",
     "password_change_done": "a confirmation page",
     "report-stages": "agreements per stage and kind: no parameters",
+    "public-progress": "the public page: only ?lang=, checked against LANGUAGES (tests/followup/test_public_page.py)",
     "document-download": "a file by its id (path fuzzed in test_fuzzed_path_segments)",
 }
 

@@ -125,6 +125,8 @@ MATRIX: dict[str, list[Case]] = {
     "dependency-add": [Case("post", page(follows_up, ok=400), REF)],
     "dependency-remove": [Case("post", page(follows_up, ok=400), DEPENDENCY)],
     "report-stages": [Case("get", signed_in(reads_reports))],
+    # The public progress page: everyone, signed in or not.
+    "public-progress": [Case("get", lambda role, obj: 200)],
 }
 
 
