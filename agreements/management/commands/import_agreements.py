@@ -45,4 +45,6 @@ class Command(BaseCommand):
             self.stderr.write(line)
         if not report.ok:
             raise CommandError(report.summary())
+        for line in report.change_lines():
+            self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"{report.summary()} ({report.seconds:.2f} s)"))
