@@ -235,6 +235,10 @@ def did_you_mean(names: list[str]) -> str:
     return _("Did you mean %(names)s?") % {"names": _(" or ").join(f"“{name}”" for name in names)}
 
 
+COUNTRY_NAMES = {"turkey": "TR", "russia": "RU", "uk": "GB", "great britain": "GB", "korea": "KR",
+                 "kyrgyz republic": "KG", "kirghizia": "KG"}  # names in common use that ISO spells otherwise
+
+
 def country_code(text: str) -> str | None:
     """An ISO 3166 country: its alpha-2 code, from alpha-2, alpha-3 or the English name; None if none."""
     text = text.strip()
@@ -244,7 +248,7 @@ def country_code(text: str) -> str | None:
         found = pycountry.countries.get(alpha_3=text.upper())
     else:
         try:
-            found = pycountry.countries.lookup(text)
+            found = pycountry.countries.lookup(COUNTRY_NAMES.get(text.casefold(), text))
         except LookupError:
             found = None
     return found.alpha_2 if found is not None else None
@@ -268,7 +272,8 @@ class Choices(dict):
             for name in (str(label), str(code)):
                 self.setdefault(normalise(name), value)
                 self.names.setdefault(normalise(name), name)
-            short.setdefault(normalise(without_parentheses(str(label))), set()).add(code)
+            for alias in [without_parentheses(str(label))] + slash_alternatives(str(label)):
+                short.setdefault(normalise(alias), set()).add(code)
         for key, codes in short.items():
             if len(codes) == 1 and key and key not in self:
                 self[key] = next(value for code, _label, value in entries if code in codes)
@@ -282,6 +287,16 @@ class Choices(dict):
         return list(dict.fromkeys(self.names[key] for key in close))[:3]
 
 
+def slash_alternatives(label: str) -> list[str]:
+    """“Joint statement/declaration” → “Joint statement”, “Joint declaration”;
+    “Supply/offtake contract” → “Supply contract”, “offtake contract”."""
+    match = re.search(r"(\S+)/(\S+)", label)
+    if not match:
+        return []
+    before, after = label[:match.start()], label[match.end():]
+    return [f"{before}{word}{after}".strip() for word in (match.group(1), match.group(2))]
+
+
 def choice_map(choices) -> Choices:
     return Choices((code, label, code) for code, label in choices)
 
@@ -290,14 +305,16 @@ def parse_choice(value: Any, mapping: dict[str, Any], what: str) -> Any:
     text = parse_text(value)
     if not text:
         return None
-    try:
-        return mapping[normalise(text)]
-    except KeyError:
-        message = _("“%(value)s” is not a known %(what)s.") % {"value": text, "what": what}
-        guesses = mapping.suggestions(text) if isinstance(mapping, Choices) else []
-        if guesses:
-            message += " " + did_you_mean(guesses)
-        raise CellProblem(message) from None
+    found = mapping.get(normalise(text))
+    if found is None:  # “Loan agreement (yen loan)”: a remark in brackets after the name
+        found = mapping.get(normalise(without_parentheses(text))) if "(" in text else None
+    if found is not None:
+        return found
+    message = _("“%(value)s” is not a known %(what)s.") % {"value": text, "what": what}
+    guesses = mapping.suggestions(text) if isinstance(mapping, Choices) else []
+    if guesses:
+        message += " " + did_you_mean(guesses)
+    raise CellProblem(message)
 
 
 class Lookups:
