@@ -178,8 +178,8 @@ def find_header(sheet: Sheet, required: set[str], known: set[str], filename: str
         return
     sheet.header_row, sheet.header = candidates[chosen]
     sheet.rows = sheet.rows[chosen:]
-    sheet.notes.append(_("%(name)s: the header is row %(row)d; the %(count)d row(s) above it (a title or heading) "
-                         "were skipped.") % {"name": filename, "row": sheet.header_row, "count": chosen})
+    sheet.notes.append(_("%(name)s: the header is row %(row)d; the rows above it (a title or heading) were skipped.")
+                       % {"name": filename, "row": sheet.header_row})
 
 
 def _encrypted(name: str) -> FileRefused:
