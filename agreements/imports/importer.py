@@ -57,7 +57,7 @@ from agreements.imports.columns import (
 )
 from agreements.imports.changes import Describer, agreement_changes, milestone_changes
 from agreements.imports.files import FileRefused, Sheet, Upload, find_header, read_sheets
-from agreements.imports.milestones import current as current_milestone, plan_milestones
+from agreements.imports.milestones import plan_milestones
 from agreements.imports.plan import AgreementRow, MilestoneRow, Plan, check_new_conditions, plan_agreements, start_plan
 from agreements.imports.report import ImportReport, Outcome, Problem
 from agreements.models import Agreement, Milestone, Organization, Party, Status, TransitionLog

@@ -4,7 +4,6 @@ day-first dates, a title row, a sheet called Лист1, Cyrillic code pages, a w
 LibreOffice — and what the dry run shows (each changed column, old → new)."""
 from __future__ import annotations
 
-import csv
 import io
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from agreements.imports import exports
 from agreements.imports.importer import import_agreements
 from agreements.models import Agreement, FocusArea, Milestone, Organization
 from tests.conftest import skip_or_fail
-from tests.factories import AgreementFactory, OrganizationFactory, UserFactory
+from tests.factories import AgreementFactory, OrganizationFactory
 from tests.imports.import_files import (
     HEADER,
     JAPAN,
