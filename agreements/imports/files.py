@@ -36,7 +36,7 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
 from agreements import archives
 from agreements.imports.columns import normalise_header
@@ -378,8 +378,10 @@ def _read_workbook(upload: Upload, wanted: tuple[str, ...]) -> dict[str, Sheet]:
             filled = [title for title in book.sheetnames if title not in chosen.values()
                       and _has_values(book[title], upload)]
             if len(filled) != 1:
-                raise FileRefused(_("%(name)s has no sheet called “%(sheet)s” and %(count)d sheets hold data (%(sheets)s): "
-                                    "rename the one to import “%(sheet)s”.")
+                raise FileRefused(ngettext("%(name)s has no sheet called “%(sheet)s” and %(count)d sheet holds data "
+                                           "(%(sheets)s): rename the one to import “%(sheet)s”.",
+                                           "%(name)s has no sheet called “%(sheet)s” and %(count)d sheets hold data "
+                                           "(%(sheets)s): rename the one to import “%(sheet)s”.", len(filled))
                                   % {"name": upload.name, "sheet": wanted[0], "count": len(filled),
                                      "sheets": ", ".join(filled or book.sheetnames)}, code="no_sheet")
             chosen[wanted[0]] = filled[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 
 MAX_PROBLEMS = 1000  # a wrong file of 20,000 rows must not produce a report nobody can read
 
@@ -83,7 +83,8 @@ class ImportReport:
             "m_unchanged": milestones["unchanged"]}
         own = sum(1 for o in self.outcomes if o.own_reference and o.action == "created")
         if own:
-            text += " " + _("%(count)d created with the file's own references.") % {"count": own}
+            text += " " + ngettext("%(count)d created with the file's own reference.",
+                                   "%(count)d created with the file's own references.", own) % {"count": own}
         if self.organizations_created:
             text += " " + _("Organizations created: %(count)d.") % {"count": len(self.organizations_created)}
         if self.dry_run:
