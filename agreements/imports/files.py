@@ -217,7 +217,7 @@ def _decode(upload: Upload, encoding: str) -> tuple[str, str]:
         raise _not_utf8(upload, error) from None
 
 
-def cyrillic_codec(data: bytes) -> str | None:
+def cyrillic_codec(data: bytes, minimum: int = 8) -> str | None:
     """Windows-1251 or KOI8-R when the bytes are plainly Cyrillic words, else None.
 
     Cyrillic text in a single-byte code page is runs of bytes ≥ 0xC0 (whole words), while
@@ -225,7 +225,7 @@ def cyrillic_codec(data: bytes) -> str | None:
     The two Cyrillic code pages put the small letters in opposite halves: 0xE0–0xFF in
     Windows-1251, 0xC0–0xDF in KOI8-R; text is mostly small letters."""
     high = [byte for byte in data if byte >= 0xC0]
-    if len(high) < 8:
+    if len(high) < minimum:  # too few letters to be sure: refused, with this as the advice
         return None
     in_runs = sum(len(run) for run in re.findall(rb"[\xc0-\xff]{3,}", data))
     if in_runs < 0.6 * len(high):
@@ -247,7 +247,7 @@ def _strict_decode(upload: Upload, data: bytes, codec: str) -> str:
 
 def _not_utf8(upload: Upload, error: UnicodeDecodeError, codec: str = "utf-8") -> FileRefused:
     line = error.object[:error.start].count(b"\n") + 1
-    guess = cyrillic_codec(upload.data) or "cp1252"
+    guess = cyrillic_codec(upload.data, minimum=1) or "cp1252"
     return FileRefused(
         _("%(name)s is not %(codec)s text (unexpected byte 0x%(byte)02X on line %(line)d). In Excel use "
           "“Save as › CSV UTF-8”, or choose the file's encoding (it looks like %(guess)s, %(label)s).")

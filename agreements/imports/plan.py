@@ -383,12 +383,22 @@ def _match_new_rows(plan: Plan) -> None:
                            "tell them apart in the title.") % {"first": seen[key].row}, row.row, "title")
             row.failed = True
         seen.setdefault(key, row)
-    candidates = agreements_by_title(plan.user, {row.values["title"] for row in new_rows},
+    own_rows = [row for row in plan.agreements if row.own_reference and not row.failed and "title" in row.values]
+    candidates = agreements_by_title(plan.user, {row.values["title"] for row in new_rows + own_rows},
                                      milestones=plan.with_milestones)
     for row in new_rows:
         if not row.failed:
             key = (normalise_name(row.values["title"]), row.values.get("signed_on"))
             _match_one(plan, row, candidates.get(key, []))
+    for row in own_rows:  # already recorded under another reference (say, imported before with a blank one)?
+        key = (normalise_name(row.values["title"]), row.values.get("signed_on"))
+        visible = [a for a in candidates.get(key, []) if a.visible]
+        if visible:
+            plan.problem(_("an agreement with this title and date of signature already exists: %(references)s. To "
+                           "change it, put its reference in this row; to add another agreement, give this one a "
+                           "different title.") % {"references": ", ".join(a.reference for a in visible)},
+                         row.row, "reference")
+            row.failed = True
 
 
 def _match_one(plan: Plan, row: AgreementRow, candidates: list[Agreement]) -> None:

@@ -70,6 +70,15 @@ def test_own_references_create_the_agreements_and_find_them_again(data_entry):
     assert Agreement.objects.count() == 2
 
 
+def test_an_own_reference_for_an_agreement_recorded_before_under_another_is_refused(data_entry):
+    ok(run(data_entry, csv_bytes([row()])))
+    problems = lines(run(data_entry, csv_bytes([row(reference="MOFA-KZ-014")])))
+    assert problems == [f"row 2, column reference: an agreement with this title and date of signature already exists: "
+                        f"{Agreement.objects.get().reference}. To change it, put its reference in this row; to add "
+                        "another agreement, give this one a different title."]
+    assert Agreement.objects.count() == 1
+
+
 def test_a_missing_reference_of_the_trackers_own_series_is_still_a_typo(data_entry):
     problems = lines(run(data_entry, csv_bytes([row(reference="CAJ-2025-999"), row(reference="caj 2025 17",
                                                                                     title="Other")])))
@@ -239,6 +248,14 @@ def test_a_cyrillic_single_byte_csv_is_recognised_and_read_without_mojibake(data
            "wrong in the preview, choose the file's encoding." in report.notes
     agreement = Agreement.objects.get()
     assert (agreement.title, agreement.signed_at) == (title, "Астана")
+
+
+def test_a_short_cyrillic_file_too_short_to_be_sure_gets_the_right_advice(data_entry):
+    data = csv_bytes([row(signed_at="Бишкек")], encoding="cp1251")
+    problems = lines(run(data_entry, data))
+    assert len(problems) == 1 and "it looks like cp1251, Windows-1251" in problems[0]
+    assert ok(run(data_entry, data, encoding="cp1251"))
+    assert Agreement.objects.get().signed_at == "Бишкек"
 
 
 def test_a_western_file_is_not_taken_for_cyrillic_and_the_advice_says_windows_1252(data_entry):
