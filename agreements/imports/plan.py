@@ -161,6 +161,11 @@ class Plan:
     targets: dict[str, AgreementRow] = field(default_factory=dict)  # existing, by reference
     problems: list[Problem] = field(default_factory=list)
     with_milestones: bool = True  # the file has a milestones sheet (existing milestones are loaded to match it)
+    folded: dict[str, AgreementRow] = field(default_factory=dict)  # the same, by casefolded reference
+
+    def add_target(self, reference: str, row: "AgreementRow") -> None:
+        self.targets[reference] = row
+        self.folded[reference.casefold()] = row
 
     def problem(self, message: str, row: int | None = None, column: str | None = None, sheet: str = "agreements"):
         self.problems.append(Problem(str(message), row, column, sheet))
@@ -233,8 +238,8 @@ def start_plan(user, agreements: Sheet, milestones: Sheet | None, *, create_orga
     if not plan.problems:  # under a wrong header rows cannot be read reliably
         references = _references(agreements, index) | (_references(milestones, m_index) if milestones else set())
         found = load_by_reference(user, references, milestones=plan.with_milestones)
-        plan.targets = {ref: AgreementRow(None, ref, existing=agreement, visible=agreement.visible)
-                        for ref, agreement in found.items()}
+        for ref, agreement in found.items():
+            plan.add_target(ref, AgreementRow(None, ref, existing=agreement, visible=agreement.visible))
         plan.lookups.slash_order = _slash_order(plan, [(agreements, index, ("signed_on", "end_date"))] + (
             [(milestones, m_index, ("due_on", "done_on"))] if milestones else []))
     return plan, index, m_index
@@ -301,11 +306,7 @@ def _references(sheet: Sheet, index: dict[str, int]) -> set[str]:
 
 
 def find_target(plan: Plan, text: str) -> AgreementRow | None:
-    found = plan.targets.get(text) or plan.targets.get(text.upper())
-    if found is None:
-        folded = text.casefold()
-        found = next((target for ref, target in plan.targets.items() if ref.casefold() == folded), None)
-    return found
+    return plan.targets.get(text) or plan.targets.get(text.upper()) or plan.folded.get(text.casefold())
 
 
 def in_tracker_series(reference: str) -> bool:
@@ -346,7 +347,7 @@ def _attach_existing(plan: Plan, row: AgreementRow) -> None:
         row.failed = True
     elif target is None:
         row.own_reference = True  # the organisation's own numbering: a new agreement under it
-        plan.targets[row.reference] = row
+        plan.add_target(row.reference, row)
     elif not target.visible:
         plan.problem(_("“%(reference)s” is a restricted agreement that you may not change (only its owner, its team "
                        "and managers may). Remove this row from the file, or ask a manager to import it. Do not blank "
@@ -359,7 +360,7 @@ def _attach_existing(plan: Plan, row: AgreementRow) -> None:
         row.failed = True
     else:
         row.existing, row.reference = target.existing, target.existing.reference
-        plan.targets[row.reference] = row
+        plan.add_target(row.reference, row)
 
 
 def _claim(plan: Plan, row: AgreementRow) -> None:
@@ -369,7 +370,7 @@ def _claim(plan: Plan, row: AgreementRow) -> None:
         _fail(plan, row, _("this is the same agreement as row %(first)d (%(reference)s).")
               % {"first": target.row, "reference": row.reference}, "title")
     else:
-        plan.targets[row.reference] = row
+        plan.add_target(row.reference, row)
 
 
 def _match_new_rows(plan: Plan) -> None:
