@@ -57,8 +57,8 @@ from agreements.imports.values import (
     parse_amount,
     parse_choice,
     parse_currency,
-    slash_order,
     parse_text,
+    slash_order,
 )
 from agreements.models import Agreement, Milestone, Status
 
@@ -240,12 +240,12 @@ def start_plan(user, agreements: Sheet, milestones: Sheet | None, *, create_orga
         found = load_by_reference(user, references, milestones=plan.with_milestones)
         for ref, agreement in found.items():
             plan.add_target(ref, AgreementRow(None, ref, existing=agreement, visible=agreement.visible))
-        plan.lookups.slash_order = _slash_order(plan, [(agreements, index, ("signed_on", "end_date"))] + (
+        plan.lookups.slash_order = _slash_order([(agreements, index, ("signed_on", "end_date"))] + (
             [(milestones, m_index, ("due_on", "done_on"))] if milestones else []))
     return plan, index, m_index
 
 
-def _slash_order(plan: Plan, sheets) -> str | None:
+def _slash_order(sheets) -> str | None:
     """Dates written 05/06/2025 are read in the order the file's unambiguous ones show (20/12/2025:
     day first); when those disagree or there are none, the ambiguous ones are refused."""
     seen = set()
