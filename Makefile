@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser migrate messages clean
+.PHONY: run test install install-dev browser spreadsheet migrate messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -32,6 +32,14 @@ browser:
 	      || echo "Could not install chromium: browser tests will skip (fail with CI=true)."; \
 	  else echo "chromium not found and cannot install it: browser tests will skip (fail with CI=true)."; fi; }
 
+# LibreOffice for the import tests of workbooks saved by LibreOffice (tests/imports/test_import_real_world.py).
+spreadsheet:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null) \
+	      || echo "Could not install LibreOffice: its import test will skip (fail with CI=true)."; \
+	  else echo "soffice not found and cannot install it: its import test will skip (fail with CI=true)."; fi; }
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
@@ -43,7 +51,7 @@ run: migrate
 
 # The import layers first (pyproject.toml, [tool.importlinter]): a wrong import fails in seconds
 # with the chain that breaks the rule; then the whole suite.
-test: install-dev browser
+test: install-dev browser spreadsheet
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest
 

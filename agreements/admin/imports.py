@@ -27,8 +27,9 @@ from agreements.imports.importer import import_agreements
 
 
 PREVIEW_ROWS = 500  # rows listed on the preview page; the counts above it cover all of them
-ENCODING_CHOICES = [("auto", _("UTF-8 (with or without BOM) — recommended")),
-                    ("cp1251", _("Windows-1251 (Cyrillic)")), ("cp1252", _("Windows-1252 (Western European)"))]
+ENCODING_CHOICES = [("auto", _("UTF-8 (with or without BOM) — recommended; Cyrillic code pages are recognised")),
+                    ("cp1251", _("Windows-1251 (Cyrillic)")), ("koi8_r", _("KOI8-R (Cyrillic)")),
+                    ("cp1252", _("Windows-1252 (Western European)"))]
 
 
 class ImportForm(forms.Form):

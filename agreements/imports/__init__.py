@@ -5,6 +5,7 @@ spreadsheet, import it back.
 - `columns`: the template (column names, codes, the help sheet);
 - `values`: one cell's value; `existing`: what the tracker already holds for the file's rows;
 - `plan` and `milestones`: checking every row before anything is written;
+- `changes`: each changed column of an update, old → new, for the dry run's report;
 - `importer`: the entry point (`import_agreements`) and the writing, in one transaction;
 - `staging`: uploads waiting between the preview and the confirmation; `report`: what happened;
 - `exports`: the same template out (CSV, XLSX), for the list's and the admin's downloads.

@@ -31,20 +31,23 @@ class Column:
 
 AGREEMENT_COLUMNS: tuple[Column, ...] = (
     Column("reference", True, _("Blank: a new agreement; its reference is generated (CAJ-<year of signature>-NNN). "
-                                "Filled: the existing agreement to update (it must be one you can see)."), ""),
+                                "Filled: the existing agreement to update, or your own reference for a new one "
+                                "(e.g. MOFA-KZ-014), found by it next time."), ""),
     Column("title", True, _("Required. Up to 300 characters."), "Memorandum of cooperation on critical minerals"),
     Column("kind", True, _("Required. Code or label, e.g. mou or “Memorandum of understanding”."), "moc"),
     Column("pillar", True, _("Required. Code or name, e.g. green-resilience or “Green and Resilience”."),
            "green-resilience"),
     Column("focus_areas", False, _("Codes or names separated by “;”. May be blank."), "energy-resources"),
-    Column("signed_on", True, _("Date of signature, YYYY-MM-DD or an Excel date. Required unless the status is draft."),
+    Column("signed_on", True, _("Date of signature: YYYY-MM-DD, day first (20.12.2025) or an Excel date. Required "
+                                "unless the status is draft."),
            "2025-12-19"),
     Column("signed_at", False, _("Place of signature."), "Tokyo"),
     Column("parties", True, _("Entries “Organization name (CC) [role]” separated by “;”. CC: ISO 3166 country code. "
                               "Role: signatory (default), implementing, financier or guarantor. A signed agreement "
                               "needs at least two."),
            "Japan Organization for Metals and Energy Security (JP); Ministry of Industry and Construction (KZ)"),
-    Column("lead_organization", False, _("“Organization name (CC)”. May be blank."),
+    Column("lead_organization", False, _("“Organization name (CC)”, or the name alone when it is one of the parties. "
+                                         "May be blank."),
            "Japan Organization for Metals and Energy Security (JP)"),
     Column("owner", True, _("Username or e-mail of the responsible officer. Required unless the status is draft."),
            "officer"),

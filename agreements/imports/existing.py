@@ -1,7 +1,7 @@
 """Existing agreements an import is about: found, locked, and read in comparable form.
 
-Found by reference (`load_visible`: only what the importer may see, locked until the
-import commits) or by title and date of signature (`agreements_by_title`, for rows with a
+Found by reference (`load_by_reference`: each marked with whether the importer may change
+it, locked until the import commits) or by title and date of signature (`agreements_by_title`, for rows with a
 blank reference). What the import compares and changes around them — focus areas,
 parties, milestones — is read with plain value queries per 500 agreements
 (`attach_related`): model instances and per-object related managers for 10,000
@@ -67,14 +67,21 @@ def current_values(agreement: Agreement) -> dict[str, Any]:
     return cache
 
 
-def load_visible(user, references: set[str], *, milestones: bool = True) -> dict[str, Agreement]:
-    """Existing agreements the user may see, locked for the rest of the import's transaction
-    (a concurrent admin edit then waits, and its version check refuses the stale form)."""
-    found = {}
+def load_by_reference(user, references: set[str], *, milestones: bool = True) -> dict[str, Agreement]:
+    """The existing agreements the file names, locked for the rest of the import's transaction
+    (a concurrent admin edit then waits, and its version check refuses the stale form), each
+    with `.visible`: whether the importing user may change it (policy.record_editable_agreements,
+    one filter per chunk). The ones they may not change are found too — so the file's own
+    references never create a second agreement under a reference that exists — but only
+    their reference is used: their contents are neither compared nor reported."""
+    found, editable = {}, set()
     for chunk in chunks(sorted(references)):
-        queryset = policy.visible_agreements(user, Agreement.objects.filter(reference__in=chunk))
+        queryset = Agreement.objects.filter(reference__in=chunk)
         found.update({agreement.reference: agreement for agreement in queryset.select_for_update().order_by("pk")})
-    attach_related(list(found.values()), milestones=milestones)
+        editable |= set(policy.record_editable_agreements(user, queryset).values_list("pk", flat=True))
+    for agreement in found.values():
+        agreement.visible = agreement.pk in editable
+    attach_related([agreement for agreement in found.values() if agreement.visible], milestones=milestones)
     return found
 
 

@@ -26,6 +26,7 @@ import csv
 import datetime
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -35,7 +36,7 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
 from agreements import archives
 from agreements.imports.columns import normalise_header
@@ -49,8 +50,10 @@ DELIMITERS = {",": gettext_lazy("comma"), ";": gettext_lazy("semicolon"), "\t": 
 ENCODINGS = {
     "auto": "UTF-8",
     "cp1251": "Windows-1251",
+    "koi8_r": "KOI8-R",
     "cp1252": "Windows-1252",
 }
+HEADER_SEARCH_ROWS = 20  # a title, a date line or a merged heading may stand above the header
 
 
 class FileRefused(ValidationError):
@@ -131,13 +134,15 @@ def read_upload(upload) -> Upload:
 # --- Opening ------------------------------------------------------------------------------
 
 def read_sheets(upload: Upload, wanted: tuple[str, ...], *, known_columns: Iterable[str] = (),
-                encoding: str = "auto") -> dict[str, Sheet]:
+                encoding: str = "auto", required_columns: Iterable[str] = ()) -> dict[str, Sheet]:
     """The sheets named in `wanted` that the file holds.
 
     A CSV is one table: it is returned as `wanted[0]`. A workbook gives each wanted sheet
-    it has (names compared case-insensitively); a workbook with a single sheet of
-    another name gives it as `wanted[0]`. `known_columns` helps tell a `;`-separated CSV
-    from a `,`-separated one."""
+    it has (names compared case-insensitively); a workbook without one called `wanted[0]`
+    gives its only non-empty sheet, whatever its name (`Лист1`, `Sheet1`), and says so.
+    `known_columns` helps tell a `;`-separated CSV from a `,`-separated one; the header is
+    the first of the first rows that holds every one of `required_columns` (rows above it,
+    a title or a merged heading, are skipped and the report says so)."""
     if len(upload.data) > max_bytes():
         raise _too_big(upload.name, len(upload.data))
     if not upload.data.strip():
@@ -145,9 +150,36 @@ def read_sheets(upload: Upload, wanted: tuple[str, ...], *, known_columns: Itera
     head = upload.data[:8]
     if head.startswith(OLE_MAGIC):
         raise _ole_refusal(upload)
+    required = set(required_columns)
     if head.startswith(ZIP_MAGIC):
-        return _read_workbook(upload, wanted)
-    return {wanted[0]: _read_csv(upload, wanted[0], set(known_columns), encoding)}
+        sheets = _read_workbook(upload, wanted)
+    else:
+        sheets = {wanted[0]: _read_csv(upload, wanted[0], set(known_columns), encoding)}
+    find_header(sheets[wanted[0]], required, set(known_columns), upload.name)
+    return sheets
+
+
+def find_header(sheet: Sheet, required: set[str], known: set[str], filename: str) -> None:
+    """Move the header down to the first row holding every required column (or, failing that,
+    the most known ones) among the first rows; rows above it are dropped."""
+    if not sheet.header or not (required or known):
+        return
+    candidates = [(sheet.header_row, sheet.header)] + sheet.rows[:HEADER_SEARCH_ROWS - 1]
+
+    def names_in(cells):
+        return {normalise_header(cell) for cell in cells if isinstance(cell, str)}
+
+    chosen = next((i for i, (_n, cells) in enumerate(candidates) if required and required <= names_in(cells)), None)
+    if chosen is None:
+        scores = [len(names_in(cells) & (known | required)) for _n, cells in candidates]
+        best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        chosen = best if scores[best] > scores[0] and scores[best] >= 2 else 0
+    if chosen == 0:
+        return
+    sheet.header_row, sheet.header = candidates[chosen]
+    sheet.rows = sheet.rows[chosen:]
+    sheet.notes.append(_("%(name)s: the header is row %(row)d; the rows above it (a title or heading) were skipped.")
+                       % {"name": filename, "row": sheet.header_row})
 
 
 def _encrypted(name: str) -> FileRefused:
@@ -177,9 +209,33 @@ def _decode(upload: Upload, encoding: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as error:
-        if encoding in ("cp1251", "cp1252"):
+        if encoding in ("cp1251", "koi8_r", "cp1252"):
             return _strict_decode(upload, data, encoding), encoding
+        guess = cyrillic_codec(data)
+        if guess:  # Russian, Kazakh, Kyrgyz… text in a Cyrillic code page: recognised, read, and said so
+            return _strict_decode(upload, data, guess), guess
         raise _not_utf8(upload, error) from None
+
+
+def cyrillic_codec(data: bytes, minimum: int = 8) -> str | None:
+    """Windows-1251 or KOI8-R when the bytes are plainly Cyrillic words, else None.
+
+    Cyrillic text in a single-byte code page is runs of bytes ≥ 0xC0 (whole words), while
+    Western text (Windows-1252) has an accented letter here and there inside ASCII words.
+    The two Cyrillic code pages put the small letters in opposite halves: 0xE0–0xFF in
+    Windows-1251, 0xC0–0xDF in KOI8-R; text is mostly small letters."""
+    high = [byte for byte in data if byte >= 0xC0]
+    if len(high) < minimum:  # too few letters to be sure: refused, with this as the advice
+        return None
+    in_runs = sum(len(run) for run in re.findall(rb"[\xc0-\xff]{3,}", data))
+    if in_runs < 0.6 * len(high):
+        return None
+    upper_half = sum(1 for byte in high if byte >= 0xE0)
+    if upper_half >= 0.6 * len(high):
+        return "cp1251"
+    if upper_half <= 0.4 * len(high):
+        return "koi8_r"
+    return None
 
 
 def _strict_decode(upload: Upload, data: bytes, codec: str) -> str:
@@ -191,8 +247,7 @@ def _strict_decode(upload: Upload, data: bytes, codec: str) -> str:
 
 def _not_utf8(upload: Upload, error: UnicodeDecodeError, codec: str = "utf-8") -> FileRefused:
     line = error.object[:error.start].count(b"\n") + 1
-    high = sum(1 for byte in upload.data if byte >= 0xC0)
-    guess = "cp1251" if high > len(upload.data) // 50 else "cp1252"
+    guess = cyrillic_codec(upload.data, minimum=1) or "cp1252"
     return FileRefused(
         _("%(name)s is not %(codec)s text (unexpected byte 0x%(byte)02X on line %(line)d). In Excel use "
           "“Save as › CSV UTF-8”, or choose the file's encoding (it looks like %(guess)s, %(label)s).")
@@ -205,11 +260,11 @@ def _sniff_delimiter(text: str, known: set[str]) -> str:
 
     Excel writes `;` where the decimal separator is a comma (most of Europe and Central
     Asia); the header decides, because its names never contain a delimiter."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    lines = [line for line in text.splitlines()[:HEADER_SEARCH_ROWS * 2] if line.strip()][:HEADER_SEARCH_ROWS]
     scores = {}
-    for delimiter in DELIMITERS:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
-        scores[delimiter] = sum(1 for cell in cells if normalise_header(cell) in known)
+    for delimiter in DELIMITERS:  # the header may be below a title row: the best of the first lines
+        scores[delimiter] = max([sum(1 for cell in cells if normalise_header(cell) in known)
+                                 for cells in csv.reader(lines, delimiter=delimiter)] or [0])
     best = max(scores, key=lambda d: (scores[d], d == ","))
     return best if scores[best] else ","
 
@@ -221,7 +276,13 @@ def _read_csv(upload: Upload, name: str, known: set[str], encoding: str) -> Shee
     delimiter = _sniff_delimiter(text, known)
     sheet = Sheet(name, [], [])
     if used not in ("utf-8",):
-        sheet.notes.append(_("%(name)s read as %(codec)s.") % {"name": upload.name, "codec": ENCODINGS.get(used, used)})
+        if encoding == "auto" and used in ("cp1251", "koi8_r"):
+            sheet.notes.append(_("%(name)s is not UTF-8; it was recognised as Cyrillic %(codec)s and read as such. If "
+                                 "names look wrong in the preview, choose the file's encoding.")
+                               % {"name": upload.name, "codec": ENCODINGS[used]})
+        else:
+            sheet.notes.append(_("%(name)s read as %(codec)s.") % {"name": upload.name,
+                                                                  "codec": ENCODINGS.get(used, used)})
     if delimiter != ",":
         sheet.notes.append(_("%(name)s read as %(kind)s-separated.")
                            % {"name": upload.name, "kind": DELIMITERS[delimiter]})
@@ -312,15 +373,36 @@ def _read_workbook(upload: Upload, wanted: tuple[str, ...]) -> dict[str, Sheet]:
     try:
         titles = {title.strip().lower(): title for title in book.sheetnames}
         chosen = {name: titles[name] for name in wanted if name in titles}
-        if not chosen and len(book.sheetnames) == 1:
-            chosen = {wanted[0]: book.sheetnames[0]}
+        note = None
         if wanted[0] not in chosen:
-            raise FileRefused(_("%(name)s has no sheet called “%(sheet)s” (it has: %(sheets)s).")
-                              % {"name": upload.name, "sheet": wanted[0], "sheets": ", ".join(book.sheetnames)},
-                              code="no_sheet")
-        return {name: _read_worksheet(book[title], name, upload) for name, title in chosen.items()}
+            filled = [title for title in book.sheetnames if title not in chosen.values()
+                      and _has_values(book[title], upload)]
+            if len(filled) != 1:
+                raise FileRefused(ngettext("%(name)s has no sheet called “%(sheet)s” and %(count)d sheet holds data "
+                                           "(%(sheets)s): rename the one to import “%(sheet)s”.",
+                                           "%(name)s has no sheet called “%(sheet)s” and %(count)d sheets hold data "
+                                           "(%(sheets)s): rename the one to import “%(sheet)s”.", len(filled))
+                                  % {"name": upload.name, "sheet": wanted[0], "count": len(filled),
+                                     "sheets": ", ".join(filled or book.sheetnames)}, code="no_sheet")
+            chosen[wanted[0]] = filled[0]
+            if len(book.sheetnames) > 1:
+                note = _("%(name)s: the sheet “%(sheet)s” was read as the %(wanted)s sheet (the only one holding data).") % {
+                    "name": upload.name, "sheet": filled[0], "wanted": wanted[0]}
+        sheets = {name: _read_worksheet(book[title], name, upload) for name, title in chosen.items()}
+        if note:
+            sheets[wanted[0]].notes.append(note)
+        return sheets
     finally:
         book.close()
+
+
+def _has_values(worksheet, upload: Upload) -> bool:
+    worksheet.reset_dimensions()
+    try:
+        return any(not is_blank(cell.value) for row in worksheet.iter_rows() for cell in row
+                   if getattr(cell, "value", None) is not None)
+    except Exception as error:
+        raise _refusal_for(error, upload) from None
 
 
 def _read_worksheet(worksheet, name: str, upload: Upload) -> Sheet:

@@ -55,7 +55,8 @@ from agreements.imports.columns import (
     MILESTONE_READ_ONLY,
     names,
 )
-from agreements.imports.files import FileRefused, Sheet, Upload, read_sheets
+from agreements.imports.changes import Describer, agreement_changes, milestone_changes
+from agreements.imports.files import FileRefused, Sheet, Upload, find_header, read_sheets
 from agreements.imports.milestones import plan_milestones
 from agreements.imports.plan import AgreementRow, MilestoneRow, Plan, check_new_conditions, plan_agreements, start_plan
 from agreements.imports.report import ImportReport, Outcome, Problem
@@ -89,8 +90,12 @@ def import_agreements(user, agreements: Upload, milestones: Upload | None = None
 def read_sources(agreements: Upload, milestones: Upload | None, encoding: str,
                  report: ImportReport) -> tuple[Sheet, Sheet | None]:
     known = names(AGREEMENT_COLUMNS) + names(AGREEMENT_READ_ONLY)
-    found = read_sheets(agreements, ("agreements", "milestones"), known_columns=known, encoding=encoding)
+    found = read_sheets(agreements, ("agreements", "milestones"), known_columns=known, encoding=encoding,
+                        required_columns=[c.name for c in AGREEMENT_COLUMNS if c.required])
     sheet, milestone_sheet = found["agreements"], found.get("milestones")
+    if milestone_sheet is not None:
+        find_header(milestone_sheet, {c.name for c in MILESTONE_COLUMNS if c.required},
+                    set(names(MILESTONE_COLUMNS) + names(MILESTONE_READ_ONLY)), agreements.name)
     if milestone_sheet is not None and not milestone_sheet.header:
         milestone_sheet = None  # the template's milestones sheet, left empty
     if milestones is not None:
@@ -98,7 +103,8 @@ def read_sources(agreements: Upload, milestones: Upload | None, encoding: str,
             raise FileRefused(_("%(workbook)s has a milestones sheet and a milestones file was given too (%(file)s); "
                                 "use one of them.") % {"workbook": agreements.name, "file": milestones.name})
         known = names(MILESTONE_COLUMNS) + names(MILESTONE_READ_ONLY)
-        milestone_sheet = read_sheets(milestones, ("milestones",), known_columns=known, encoding=encoding)["milestones"]
+        milestone_sheet = read_sheets(milestones, ("milestones",), known_columns=known, encoding=encoding,
+                                      required_columns=[c.name for c in MILESTONE_COLUMNS if c.required])["milestones"]
     report.notes = sheet.notes + (milestone_sheet.notes if milestone_sheet else [])
     return sheet, milestone_sheet
 
@@ -107,6 +113,8 @@ def _run(user, sheets: tuple[Sheet, Sheet | None], report: ImportReport, *, crea
     sheet, milestone_sheet = sheets
     with recorded_as(user), transaction.atomic():
         plan = build_plan(user, sheet, milestone_sheet, create_organizations=create_organizations)
+        if plan.lookups.day_first_read:
+            report.notes.append(_("Dates such as 20.12.2025 were read as day.month.year."))
         for problem in plan.problems:
             report.add(problem)
         if report.ok:
@@ -145,11 +153,16 @@ def recorded_as(user):
 
 
 def outcomes(plan: Plan) -> list[Outcome]:
-    found = [Outcome("agreements", row.row, row.reference, row.action, row.changes, row.note)
+    """Per row what happens; for an update, each changed column old → new (agreements.imports.changes)."""
+    describer = Describer(plan.lookups)
+    found = [Outcome("agreements", row.row, row.reference, row.action, row.changes, row.note,
+                     own_reference=row.own_reference, fields=agreement_changes(describer, row))
              for row in plan.agreements]
     for row in plan.milestones:
         target = row.target.reference or row.target.values.get("title", "")
-        found.append(Outcome("milestones", row.row, target, row.action, row.changes))
+        fields = milestone_changes(describer, row, row.before) if row.action == "updated" else []
+        found.append(Outcome("milestones", row.row, target, row.action, row.changes,
+                             title=row.values.get("title", ""), fields=fields))
     return found
 
 
@@ -223,8 +236,12 @@ def _signature_time(day: datetime.date | None, now: datetime.datetime) -> dateti
 def _create_agreements(writer: Writer, rows: list[AgreementRow]) -> None:
     if not rows:
         return
-    for row, reference in zip(rows, references.allocate([row.year for row in rows])):
+    numbered = [row for row in rows if not row.own_reference]
+    for row, reference in zip(numbered, references.allocate([row.year for row in numbered])):
         row.created, row.reference = _new_agreement(writer, row, reference), reference
+    for row in rows:
+        if row.own_reference:  # the file's own numbering, kept as written
+            row.created = _new_agreement(writer, row, row.reference)
     created = Agreement.objects.bulk_create([row.created for row in rows], batch_size=CHUNK)
     if any(agreement.pk is None for agreement in created):  # databases that return no ids from bulk inserts
         ids = dict(Agreement.objects.filter(reference__in=[r.reference for r in rows]).values_list("reference", "pk"))

@@ -56,6 +56,11 @@ def _target(plan: Plan, number: int, text: str, new_by_title: dict[str, list[Agr
         plan.problem(_("is required."), number, "reference", SHEET)
         return None
     target = find_target(plan, text)
+    if target is not None and target.existing is not None and not target.visible and target.row is None:
+        plan.problem(_("“%(reference)s” is a restricted agreement that you may not change (only its owner, its team "
+                       "and managers may). Remove this row, or ask a manager to import it.")
+                     % {"reference": target.existing.reference}, number, "reference", SHEET)
+        return None
     if target is not None:
         return target
     rows = new_by_title.get(normalise_name(text), [])
@@ -143,7 +148,7 @@ def _decide(plan: Plan, row: MilestoneRow) -> None:
     if row.existing is None:
         row.action = "created"
     else:
-        old = current(row.existing)
+        old = row.before = current(row.existing)
         row.changes = [name for name, value in values.items() if old[name] != value]
         row.action = "updated" if row.changes else "unchanged"
     refusal = deactivated_owner(plan.lookups, values.get("owner")) if row.action == "created" or "owner" in row.changes else None

@@ -6,9 +6,13 @@ happen: create, update (which columns) or nothing.
 
 Matching rules (README, "Bulk import and export"):
 
-- A filled `reference` names an existing agreement the importer can see. One that does
-  not exist and one the importer may not see get the *same* message, so a restricted
-  agreement's reference does not leak.
+- A filled `reference` names an existing agreement the importer may change. One in the
+  tracker's `CAJ-<year>-NNN` series that does not exist is a typo (an error); any other
+  reference that does not exist is the file's own numbering: the agreement is created
+  under it, and found by it when the file is imported again. A reference that exists but
+  names a restricted agreement the importer may not change is refused as such (never
+  "leave it blank", which would duplicate it); its contents are not compared.
+- The same reference on two rows is a duplicate pair: both rows are named.
 - A blank `reference` creates an agreement — unless one with the same title and date of
   signature already exists and is identical in every column of the row; then the row is
   "unchanged". That is what makes re-importing the same file change nothing. If such an
@@ -21,6 +25,7 @@ Matching rules (README, "Bulk import and export"):
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -29,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from openpyxl.utils import get_column_letter
 
+from agreements import references as tracker_references
 from agreements import workflow
 from agreements.imports.columns import (
     AGREEMENT_COLUMNS,
@@ -39,7 +45,7 @@ from agreements.imports.columns import (
     names,
     normalise_header,
 )
-from agreements.imports.existing import agreements_by_title, current_values, load_visible
+from agreements.imports.existing import agreements_by_title, current_values, load_by_reference
 from agreements.imports.files import Sheet, is_blank
 from agreements.imports.report import Problem
 from agreements.imports.values import (
@@ -51,8 +57,8 @@ from agreements.imports.values import (
     parse_amount,
     parse_choice,
     parse_currency,
-    parse_date,
     parse_text,
+    slash_order,
 )
 from agreements.models import Agreement, Milestone, Status
 
@@ -65,23 +71,23 @@ PARSERS: dict[str, Callable[[Any, Lookups], Any]] = {
     "kind": lambda value, lookups: parse_choice(value, lookups.kinds, KIND),
     "pillar": lambda value, lookups: lookups.pillar(value),
     "focus_areas": lambda value, lookups: lookups.focus_area_ids(value),
-    "signed_on": lambda value, lookups: parse_date(value),
+    "signed_on": lambda value, lookups: lookups.date(value),
     "signed_at": lambda value, lookups: parse_text(value, 100),
     "parties": lambda value, lookups: lookups.parties(value),
     "lead_organization": lambda value, lookups: lookups.lead_organization(value),
     "owner": lambda value, lookups: lookups.user(value),
     "value": lambda value, lookups: parse_amount(value),
     "currency": lambda value, lookups: parse_currency(value),
-    "end_date": lambda value, lookups: parse_date(value),
+    "end_date": lambda value, lookups: lookups.date(value),
     "confidentiality": lambda value, lookups: parse_choice(value, lookups.confidentialities, CONFIDENTIALITY),
     "summary": lambda value, lookups: parse_text(value),
 }
 MILESTONE_PARSERS: dict[str, Callable[[Any, Lookups], Any]] = {
     "title": lambda value, lookups: parse_text(value, 300),
-    "due_on": lambda value, lookups: parse_date(value),
+    "due_on": lambda value, lookups: lookups.date(value),
     "owner": lambda value, lookups: lookups.user(value),
     "state": lambda value, lookups: parse_choice(value, lookups.states, STATE),
-    "done_on": lambda value, lookups: parse_date(value),
+    "done_on": lambda value, lookups: lookups.date(value),
     "waiver_reason": lambda value, lookups: parse_text(value),
 }
 NEVER_BLANK = {"title", "kind", "pillar"}  # a blank cell is an error
@@ -111,6 +117,7 @@ class AgreementRow:
     note: str = ""
     failed: bool = False
     blank_reference: bool = False  # a new agreement, or one found by title and date
+    own_reference: bool = False  # a new agreement under the file's own reference (not CAJ-<year>-NNN)
     milestones: list["MilestoneRow"] = field(default_factory=list)
     created: Agreement | None = None  # filled by the writer
     logs: list = field(default_factory=list)  # TransitionLog rows replayed for a new agreement
@@ -142,6 +149,7 @@ class MilestoneRow:
     existing: Milestone | None = None
     action: str = ""
     changes: list[str] = field(default_factory=list)
+    before: dict[str, Any] = field(default_factory=dict)  # the existing milestone's values, to show old → new
 
 
 @dataclass
@@ -153,6 +161,11 @@ class Plan:
     targets: dict[str, AgreementRow] = field(default_factory=dict)  # existing, by reference
     problems: list[Problem] = field(default_factory=list)
     with_milestones: bool = True  # the file has a milestones sheet (existing milestones are loaded to match it)
+    folded: dict[str, AgreementRow] = field(default_factory=dict)  # the same, by casefolded reference
+
+    def add_target(self, reference: str, row: "AgreementRow") -> None:
+        self.targets[reference] = row
+        self.folded[reference.casefold()] = row
 
     def problem(self, message: str, row: int | None = None, column: str | None = None, sheet: str = "agreements"):
         self.problems.append(Problem(str(message), row, column, sheet))
@@ -195,6 +208,7 @@ def parse_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: dict[st
               parsers: dict[str, Callable]) -> tuple[dict[str, Any], bool]:
     """The present columns' values; problems recorded. Returns (values, ok)."""
     values, ok = {}, True
+    plan.lookups.row_parties = []
     for name, parse in parsers.items():
         if name not in index:
             continue
@@ -217,20 +231,58 @@ def parse_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: dict[st
 
 def start_plan(user, agreements: Sheet, milestones: Sheet | None, *, create_organizations: bool = False
                ) -> tuple[Plan, dict[str, int], dict[str, int]]:
-    """Check both headers and load the agreements the file names (visible ones only)."""
+    """Check both headers and load the agreements the file names (marked visible or not)."""
     plan = Plan(user, Lookups(create_organizations=create_organizations), with_milestones=milestones is not None)
     index = column_index(plan, agreements, AGREEMENT_COLUMNS, AGREEMENT_READ_ONLY)
     m_index = column_index(plan, milestones, MILESTONE_COLUMNS, MILESTONE_READ_ONLY) if milestones else {}
     if not plan.problems:  # under a wrong header rows cannot be read reliably
         references = _references(agreements, index) | (_references(milestones, m_index) if milestones else set())
-        plan.targets = {ref: AgreementRow(None, ref, existing=agreement)
-                        for ref, agreement in load_visible(user, references, milestones=plan.with_milestones).items()}
+        found = load_by_reference(user, references, milestones=plan.with_milestones)
+        for ref, agreement in found.items():
+            plan.add_target(ref, AgreementRow(None, ref, existing=agreement, visible=agreement.visible))
+        plan.lookups.slash_order = _slash_order([(agreements, index, ("signed_on", "end_date"))] + (
+            [(milestones, m_index, ("due_on", "done_on"))] if milestones else []))
     return plan, index, m_index
 
 
-def plan_agreements(plan: Plan, sheet: Sheet, index: dict[str, int]) -> None:
+def _slash_order(sheets) -> str | None:
+    """Dates written 05/06/2025 are read in the order the file's unambiguous ones show (20/12/2025:
+    day first); when those disagree or there are none, the ambiguous ones are refused."""
+    seen = set()
+    for sheet, index, columns in sheets:
+        for _number, cells in sheet.rows:
+            for name in columns:
+                order = slash_order(cell(cells, index, name))
+                if order:
+                    seen.add(order)
+    return seen.pop() if len(seen) == 1 else None
+
+
+def duplicate_references(plan: Plan, sheet: Sheet, index: dict[str, int]) -> set[int]:
+    """Rows naming the same reference as another row: each is told the other's number."""
+    rows: dict[str, list[int]] = {}
     for number, cells in sheet.rows:
-        plan.agreements.append(_agreement_row(plan, sheet, number, cells, index))
+        value = cell(cells, index, "reference")
+        if isinstance(value, str) and value.strip():
+            rows.setdefault(value.strip().casefold(), []).append(number)
+    failed = set()
+    for numbers in rows.values():
+        if len(numbers) < 2:
+            continue
+        for number in numbers:
+            others = ", ".join(str(other) for other in numbers if other != number)
+            plan.problem(_("the same reference as row %(others)s: a duplicate pair. Give each agreement one row "
+                           "(delete one of them, or give one its own reference).") % {"others": others},
+                         number, "reference")
+        failed |= set(numbers)
+    return failed
+
+
+def plan_agreements(plan: Plan, sheet: Sheet, index: dict[str, int]) -> None:
+    duplicates = duplicate_references(plan, sheet, index)
+    for number, cells in sheet.rows:
+        row = _agreement_row(plan, sheet, number, cells, index, duplicate=number in duplicates)
+        plan.agreements.append(row)
     _match_new_rows(plan)
     for row in plan.agreements:
         if not row.failed:
@@ -249,15 +301,22 @@ def _references(sheet: Sheet, index: dict[str, int]) -> set[str]:
     for _number, cells in sheet.rows:
         value = cell(cells, index, "reference")
         if isinstance(value, str) and value.strip():
-            found |= {value.strip(), value.strip().upper()}
+            found |= {value.strip(), value.strip().upper(), value.strip().lower()}
     return found
 
 
 def find_target(plan: Plan, text: str) -> AgreementRow | None:
-    return plan.targets.get(text) or plan.targets.get(text.upper())
+    return plan.targets.get(text) or plan.targets.get(text.upper()) or plan.folded.get(text.casefold())
 
 
-def _agreement_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: dict[str, int]) -> AgreementRow:
+def in_tracker_series(reference: str) -> bool:
+    """CAJ-<year>-NNN (any case): references the tracker hands out, never the file's own."""
+    text = reference.strip().upper()
+    return bool(tracker_references.NUMBER_RE.match(text) or re.match(r"^CAJ[\s\-_/.]*\d", text))
+
+
+def _agreement_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: dict[str, int], *,
+                   duplicate: bool = False) -> AgreementRow:
     row = AgreementRow(number)
     row.values, ok = parse_row(plan, sheet, number, cells, index, PARSERS)
     row.failed = not ok
@@ -269,7 +328,9 @@ def _agreement_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: di
         row.reference = parse_text(cell(cells, index, "reference"), 32)
     except CellProblem as problem:
         _fail(plan, row, str(problem), "reference")
-    if row.reference:
+    if duplicate:
+        row.failed = True
+    elif row.reference:
         _attach_existing(plan, row)
     else:
         row.blank_reference = True
@@ -278,9 +339,20 @@ def _agreement_row(plan: Plan, sheet: Sheet, number: int, cells: list, index: di
 
 def _attach_existing(plan: Plan, row: AgreementRow) -> None:
     target = find_target(plan, row.reference)
-    if target is None:
-        plan.problem(_("there is no agreement “%(reference)s” that you can see. Leave the reference blank to create "
-                       "a new agreement.") % {"reference": row.reference}, row.row, "reference")
+    if target is None and in_tracker_series(row.reference):
+        plan.problem(_("there is no agreement “%(reference)s”. References of the form CAJ-<year>-NNN are given by "
+                       "the tracker, so this one is probably mistyped: check it against the agreement's page. (A "
+                       "new agreement takes a blank reference or the file's own numbering.)")
+                     % {"reference": row.reference}, row.row, "reference")
+        row.failed = True
+    elif target is None:
+        row.own_reference = True  # the organisation's own numbering: a new agreement under it
+        plan.add_target(row.reference, row)
+    elif not target.visible:
+        plan.problem(_("“%(reference)s” is a restricted agreement that you may not change (only its owner, its team "
+                       "and managers may). Remove this row from the file, or ask a manager to import it. Do not blank "
+                       "the reference: that would create a second copy.")
+                     % {"reference": target.existing.reference}, row.row, "reference")
         row.failed = True
     elif target.row is not None:
         plan.problem(_("“%(reference)s” appears again (first in row %(first)d); give each agreement one row.")
@@ -288,7 +360,7 @@ def _attach_existing(plan: Plan, row: AgreementRow) -> None:
         row.failed = True
     else:
         row.existing, row.reference = target.existing, target.existing.reference
-        plan.targets[row.reference] = row
+        plan.add_target(row.reference, row)
 
 
 def _claim(plan: Plan, row: AgreementRow) -> None:
@@ -298,7 +370,7 @@ def _claim(plan: Plan, row: AgreementRow) -> None:
         _fail(plan, row, _("this is the same agreement as row %(first)d (%(reference)s).")
               % {"first": target.row, "reference": row.reference}, "title")
     else:
-        plan.targets[row.reference] = row
+        plan.add_target(row.reference, row)
 
 
 def _match_new_rows(plan: Plan) -> None:
@@ -312,12 +384,22 @@ def _match_new_rows(plan: Plan) -> None:
                            "tell them apart in the title.") % {"first": seen[key].row}, row.row, "title")
             row.failed = True
         seen.setdefault(key, row)
-    candidates = agreements_by_title(plan.user, {row.values["title"] for row in new_rows},
+    own_rows = [row for row in plan.agreements if row.own_reference and not row.failed and "title" in row.values]
+    candidates = agreements_by_title(plan.user, {row.values["title"] for row in new_rows + own_rows},
                                      milestones=plan.with_milestones)
     for row in new_rows:
         if not row.failed:
             key = (normalise_name(row.values["title"]), row.values.get("signed_on"))
             _match_one(plan, row, candidates.get(key, []))
+    for row in own_rows:  # already recorded under another reference (say, imported before with a blank one)?
+        key = (normalise_name(row.values["title"]), row.values.get("signed_on"))
+        visible = [a for a in candidates.get(key, []) if a.visible]
+        if visible:
+            plan.problem(_("an agreement with this title and date of signature already exists: %(references)s. To "
+                           "change it, put its reference in this row; to add another agreement, give this one a "
+                           "different title.") % {"references": ", ".join(a.reference for a in visible)},
+                         row.row, "reference")
+            row.failed = True
 
 
 def _match_one(plan: Plan, row: AgreementRow, candidates: list[Agreement]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 
 MAX_PROBLEMS = 1000  # a wrong file of 20,000 rows must not produce a report nobody can read
 
@@ -34,6 +34,9 @@ class Outcome:
     action: str  # created | updated | unchanged
     changes: list[str] = field(default_factory=list)
     note: str = ""
+    own_reference: bool = False  # created under the file's own reference
+    title: str = ""  # a milestone's title
+    fields: list = field(default_factory=list)  # agreements.imports.changes.Change: column, old → new
 
 
 @dataclass
@@ -78,11 +81,31 @@ class ImportReport:
                  "Milestones: %(m_created)d created, %(m_updated)d updated, %(m_unchanged)d unchanged.") % {
             **agreements, "m_created": milestones["created"], "m_updated": milestones["updated"],
             "m_unchanged": milestones["unchanged"]}
+        own = sum(1 for o in self.outcomes if o.own_reference and o.action == "created")
+        if own:
+            text += " " + ngettext("%(count)d created with the file's own reference.",
+                                   "%(count)d created with the file's own references.", own) % {"count": own}
         if self.organizations_created:
             text += " " + _("Organizations created: %(count)d.") % {"count": len(self.organizations_created)}
         if self.dry_run:
             text = _("Dry run, nothing was written. It would give: %(text)s") % {"text": text}
         return text
+
+    def change_lines(self) -> list[str]:
+        """Each updated row and, under it, each changed column: old → new (a blank shown as “(blank)”)."""
+        lines = []
+        for outcome in self.outcomes:
+            if outcome.action != "updated":
+                continue
+            what = (_("milestones row %(row)d, %(reference)s “%(title)s”") if outcome.sheet == "milestones"
+                    else _("row %(row)d, %(reference)s")) % {"row": outcome.row, "reference": outcome.reference,
+                                                              "title": outcome.title}
+            lines.append(_("%(what)s: updated") % {"what": what})
+            for change in outcome.fields:
+                lines.append("  " + _("%(column)s: %(old)s → %(new)s") % {
+                    "column": change.column, "old": f"“{change.old}”" if change.old else _("(blank)"),
+                    "new": f"“{change.new}”" if change.new else _("(blank)")})
+        return lines
 
     def lines(self) -> list[str]:
         """The problems as text lines, the ones left out counted at the end."""

@@ -65,8 +65,6 @@ def test_unknown_organizations_are_created_on_request(data_entry, tmp_path):
 def test_the_encoding_option_reads_windows_1251(data_entry, tmp_path):
     path = tmp_path / "cyrillic.csv"
     path.write_bytes(csv_bytes([row(title="Соглашение о займе")], encoding="cp1251"))
-    with pytest.raises(CommandError, match="1 problem"):
-        command(str(path), "--user", data_entry.username)
     command(str(path), "--user", data_entry.username, "--encoding", "cp1251")
     assert Agreement.objects.get().title == "Соглашение о займе"
 

@@ -43,11 +43,12 @@ def test_utf16_with_bom_from_excel_unicode_text_is_read(data_entry):
     assert Agreement.objects.get().title == "Тест"
 
 
-def test_windows_1251_is_refused_with_how_to_fix_it(data_entry):
-    data = csv_bytes([row(title="Меморандум о сотрудничестве")], encoding="cp1251")
-    message = only_problem(run(data_entry, data))
-    assert "is not UTF-8 text" in message and "CSV UTF-8" in message and "cp1251" in message
-    assert not Agreement.objects.exists()
+def test_windows_1251_is_recognised_and_read_without_mojibake(data_entry):
+    data = csv_bytes([row(title="Меморандум о сотрудничестве", signed_at="Ташкент")], encoding="cp1251")
+    report = run(data_entry, data)
+    assert report.ok, report.lines()
+    assert Agreement.objects.get().title == "Меморандум о сотрудничестве"
+    assert any("recognised as Cyrillic Windows-1251" in note for note in report.notes)
 
 
 def test_windows_1251_is_read_when_the_encoding_is_given(data_entry):
@@ -97,8 +98,11 @@ def test_blank_lines_alone_do_not_stop_an_import(data_entry):
 
 def test_duplicate_references_inside_the_file_are_reported(data_entry, agreement):
     data = csv_bytes([row(reference=agreement.reference), row(reference=agreement.reference, title="Other")])
-    message = only_problem(run(data_entry, data))
-    assert message.startswith("row 3, column reference:") and "first in row 2" in message
+    assert run(data_entry, data).lines() == [
+        "row 2, column reference: the same reference as row 3: a duplicate pair. Give each agreement one row (delete "
+        "one of them, or give one its own reference).",
+        "row 3, column reference: the same reference as row 2: a duplicate pair. Give each agreement one row (delete "
+        "one of them, or give one its own reference)."]
 
 
 def test_the_same_new_agreement_twice_in_a_file_is_reported(data_entry):
@@ -172,9 +176,10 @@ def test_formulas_in_xlsx_cells_are_refused(data_entry):
     assert message.startswith("row 2, column value: is a formula (=2*750000000)")
 
 
-def test_a_workbook_without_an_agreements_sheet_is_refused(data_entry):
+def test_a_workbook_without_an_agreements_sheet_and_two_filled_sheets_is_refused(data_entry):
     data = xlsx_bytes({"Sheet1": rows_of([row()], HEADER), "Sheet2": [["x"]]})
-    assert "has no sheet called “agreements” (it has: Sheet1, Sheet2)" in only_problem(run(data_entry, data, "a.xlsx"))
+    assert ("has no sheet called “agreements” and 2 sheets hold data (Sheet1, Sheet2): rename the one to import "
+            "“agreements”.") in only_problem(run(data_entry, data, "a.xlsx"))
 
 
 def test_the_downloaded_template_filled_in_is_read(data_entry):

@@ -39,16 +39,16 @@ def problems(report) -> list[str]:
 def test_all_problems_of_all_rows_are_listed_in_order(data_entry):
     report = run(data_entry, [
         row(title="Fine"),
-        row(title="", kind="treaty of friendship", signed_on="19.12.2025"),
+        row(title="", kind="treaty of friendship", signed_on="19.13.2025"),
         row(title="Also fine"),
         row(title="Bad value", value="1,5", currency="JP¥", end_date="2020-01-01"),
     ])
     assert problems(report) == [
         "row 3, column title: is required.",
         "row 3, column kind: “treaty of friendship” is not a known kind of agreement.",
-        "row 3, column signed_on: “19.12.2025” is not a date in the form YYYY-MM-DD (e.g. 2025-12-19).",
+        "row 3, column signed_on: “19.13.2025” is not a real date.",
         "row 5, column value: “1,5” is not a plain number; write it like 1500000 or 2500000.50.",
-        "row 5, column currency: “JP¥” is not an ISO 4217 currency code such as JPY or USD.",
+        "row 5, column currency: “JP¥” is not an ISO 4217 currency code such as JPY or USD. Did you mean “JPY”?",
     ]
     assert not Agreement.objects.exists()
     assert "nothing was written" in report.summary()
@@ -91,7 +91,12 @@ def test_wrong_amounts_are_explained(data_entry, text, message):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("2025-02-30", "“2025-02-30” is not a real date."), ("12/19/2025", "is not a date in the form YYYY-MM-DD"),
+    ("2025-02-30", "“2025-02-30” is not a real date."), ("31.02.2025", "“31.02.2025” is not a real date."),
+    ("12/19/2025", "“12/19/2025” puts the month first (19 cannot be a month); write it as YYYY-MM-DD or day first "
+                   "(19.12.2025)."),
+    ("05/06/2025", "“05/06/2025” could be 2025-06-05 or 2025-05-06: no other date in the file shows whether the day "
+                   "or the month comes first."),
+    ("next week", "is not a date in the form YYYY-MM-DD (e.g. 2025-12-19) or day.month.year (19.12.2025)."),
     ("1925-12-19", "the year 1925 looks wrong."),
 ])
 def test_wrong_dates_are_explained(data_entry, text, message):
@@ -112,11 +117,11 @@ def test_parties_are_read_with_roles_and_names_with_parentheses(data_entry):
 
 def test_wrong_party_entries_are_explained(data_entry):
     lines = problems(run(data_entry, [
-        row(parties="METI Japan; Ministry of Energy of the Republic of Kazakhstan (KZ)"),
+        row(parties="METI Japan [; Ministry of Energy of the Republic of Kazakhstan (KZ)"),
         row(title="Two", parties="Ministry of Economy, Trade and Industry (XX); Somebody (KZ) [sponsor]"),
         row(title="Three", lead_organization="Ministry of Economy, Trade and Industry (JP) [signatory]"),
     ]))
-    assert lines[0] == ("row 2, column parties: “METI Japan” should look like “Japan International Cooperation "
+    assert lines[0] == ("row 2, column parties: “METI Japan [” should look like “Japan International Cooperation "
                         "Agency (JP) [implementing]”.")
     assert lines[1].startswith("row 3, column parties: “XX” is not an ISO 3166 country code")
     assert "“sponsor” is not a known party role." in lines[1]
@@ -180,11 +185,17 @@ def test_a_signature_in_the_future_is_refused(data_entry):
         "row 2, column signed_on: the date of signature is in the future."]
 
 
-def test_a_reference_that_does_not_exist_and_one_that_is_hidden_read_the_same(data_entry, restricted):
+def test_a_missing_tracker_reference_is_a_typo_and_a_restricted_one_says_so_never_blank_it(data_entry, restricted):
     lines = problems(run(data_entry, [row(reference="CAJ-2031-999"), row(reference=restricted.reference, title="x")]))
     assert lines == [
-        f"row {n}, column reference: there is no agreement “{ref}” that you can see. Leave the reference blank to "
-        f"create a new agreement." for n, ref in ((2, "CAJ-2031-999"), (3, restricted.reference))]
+        "row 2, column reference: there is no agreement “CAJ-2031-999”. References of the form CAJ-<year>-NNN are "
+        "given by the tracker, so this one is probably mistyped: check it against the agreement's page. (A new "
+        "agreement takes a blank reference or the file's own numbering.)",
+        f"row 3, column reference: “{restricted.reference}” is a restricted agreement that you may not change (only "
+        "its owner, its team and managers may). Remove this row from the file, or ask a manager to import it. Do not "
+        "blank the reference: that would create a second copy."]
+    assert not any("blank to create" in line for line in lines)
+    assert Agreement.objects.count() == 1
 
 
 @pytest.mark.parametrize("who", ["viewer", "officer"])
@@ -228,11 +239,11 @@ def test_milestone_problems_name_the_milestones_sheet(data_entry, agreement):
     ]
 
 
-def test_milestones_of_a_hidden_agreement_read_as_an_unknown_reference(data_entry, restricted):
+def test_milestones_of_a_restricted_agreement_say_it_may_not_be_changed(data_entry, restricted):
     report = run(data_entry, [row()], [milestone(reference=restricted.reference)])
     assert problems(report) == [
-        f"milestones row 2, column reference: there is no agreement “{restricted.reference}” that you can see, and no "
-        "new agreement with this title in the agreements sheet."]
+        f"milestones row 2, column reference: “{restricted.reference}” is a restricted agreement that you may not "
+        "change (only its owner, its team and managers may). Remove this row, or ask a manager to import it."]
 
 
 def test_a_milestones_sheet_missing_a_column_is_named(data_entry):

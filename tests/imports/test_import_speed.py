@@ -49,3 +49,20 @@ def test_two_thousand_rows_of_a_csv_with_errors_are_all_checked(data_entry):
     data = upload(csv_bytes(rows))
     report = timed(f"checking {ROWS} CSV rows, 20 wrong", lambda: import_agreements(data_entry, data))
     assert len(report.problems) == 20 and not Agreement.objects.exists()
+
+
+def test_two_thousand_rows_written_as_people_write_them(data_entry):
+    """Own references, names without countries, labels, day-first dates, a Cyrillic semicolon CSV."""
+    rows = [row(reference=f"MOFA-KZ-{n:04d}", title=f"Соглашение о сотрудничестве № {n}", kind="Memorandum of "
+                "Cooperation", pillar="Green & Resilience", focus_areas="Energy and resource development",
+                signed_on=f"{1 + n % 28:02d}.12.2025", parties="Ministry of Economy, Trade and Industry; Ministry of "
+                "Energy of the Republic of Kazakhstan", lead_organization="ministry of economy, trade and industry",
+                status="Signed", signed_at="Астана") for n in range(ROWS)]
+    data = upload(csv_bytes(rows, delimiter=";", encoding="cp1251"))
+    dry = timed(f"dry run of {ROWS} rows written as people write them", lambda: import_agreements(
+        data_entry, data, dry_run=True))
+    assert dry.ok, dry.lines()[:5]
+    report = timed(f"import of {ROWS} rows written as people write them", lambda: import_agreements(data_entry, data))
+    assert report.counts()["created"] == ROWS
+    again = timed(f"re-import of the same {ROWS} rows", lambda: import_agreements(data_entry, data))
+    assert again.counts() == {"created": 0, "updated": 0, "unchanged": ROWS}

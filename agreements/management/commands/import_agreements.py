@@ -1,9 +1,10 @@
 """python manage.py import_agreements PATH --user USERNAME [--milestones PATH] [--dry-run]
-[--create-organizations] [--encoding auto|cp1251|cp1252]
+[--create-organizations] [--encoding auto|cp1251|koi8_r|cp1252]
 
 The same import as the admin's import page (agreements.imports). Exit status 0 when the
 file was imported (or the dry run found nothing wrong), 1 with the problems listed on
-stderr otherwise; nothing is written in that case.
+stderr otherwise; nothing is written in that case. For every updated agreement and
+milestone each changed column is printed, old → new (in a dry run too).
 """
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--create-organizations", action="store_true",
                             help="Create organizations the file names that do not exist yet (else an error).")
         parser.add_argument("--encoding", choices=list(ENCODINGS), default="auto",
-                            help="For a CSV that is not UTF-8: cp1251 (Cyrillic Windows) or cp1252 (Western Windows).")
+                            help="For a CSV that is not UTF-8: cp1251 (Cyrillic Windows), koi8_r or cp1252 (Western "
+                                 "Windows). Cyrillic files are recognised without it.")
 
     def handle(self, *args, path, milestones, user, dry_run, create_organizations, encoding, **options):
         importer = User.objects.filter(username=user, is_active=True).first()
@@ -45,4 +47,6 @@ class Command(BaseCommand):
             self.stderr.write(line)
         if not report.ok:
             raise CommandError(report.summary())
+        for line in report.change_lines():
+            self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"{report.summary()} ({report.seconds:.2f} s)"))
