@@ -21,6 +21,8 @@ urlpatterns = [
          name="milestone-done"),
     path("agreements/<str:reference>/milestones/<int:pk>/waive/", milestone_views.waive_milestone,
          name="milestone-waive"),
+    path("agreements/<str:reference>/milestones/<int:pk>/reopen/", milestone_views.reopen_milestone,
+         name="milestone-reopen"),
     path("reports/", report_views.dashboard, name="reports"),
     path("preferences/", preferences.preferences, name="preferences"),
 ]

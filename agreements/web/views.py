@@ -31,7 +31,16 @@ from agreements.imports import exports
 from agreements.models import Agreement, ReminderPolicy, Status
 from agreements.web import workspace
 from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
-from agreements.web.forms import DocumentForm, ProgressForm, ReassignForm, TransitionForm, shape_filter_form, submitted
+from agreements.web.forms import (
+    ClosureApprovalForm,
+    DocumentForm,
+    ProgressForm,
+    ReassignForm,
+    TransitionForm,
+    shape_filter_form,
+    status_stamp,
+    submitted,
+)
 from agreements.web.list_counts import tallies
 from agreements.web.list_links import active_filters, kept_filters, sort_columns
 
@@ -112,26 +121,62 @@ def post_progress(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def take_transition(request: HttpRequest, reference: str, to: str) -> HttpResponse:
+    """`to` is the target status, or the action of a side door of the workflow ("withdraw")."""
     agreement = load_agreement(request.user, reference)
-    if to not in Status.values:
+    key, action = to, None
+    if to in workflow.SIDE_DOOR_ACTIONS:
+        action, rule = to, workflow.RULES_BY_ACTION[to]
+        to = workflow.target_of(agreement.status, action) or workflow.side_door_target(action)
+    elif to in Status.values:
+        rule = workflow.WORKFLOW.get(agreement.status, {}).get(to)
+    else:
         raise Http404("No such status.")
-    rule = workflow.WORKFLOW.get(agreement.status, {}).get(to)
     if rule is not None and not rule.who(request.user, agreement):  # no right at all: 403; not now: the form says why
         raise PermissionDenied(str(rule.who_text))
-    form = TransitionForm(request.POST, prefix=f"t-{to}")
+    approving = rule is workflow.APPROVE
+    form_class = ClosureApprovalForm if approving else TransitionForm
+    form = form_class(request.POST, prefix=f"t-{key}")
     if not form.is_valid():
-        return render_agreement_page(request, agreement, status=400, forms={("transition", to): form})
+        return render_agreement_page(request, agreement, status=400, forms={("transition", key): form})
+    data = form.cleaned_data
     try:
-        with versioned(agreement, form.cleaned_data["version"]):
-            workflow.transition(agreement, to, by=request.user, comment=form.cleaned_data["comment"])
+        with transaction.atomic():
+            status_moved_on(agreement, data)
+            if approving:
+                progress.approve_closure(agreement, by=request.user, comment=data["comment"],
+                                         percent_complete=data["percent_complete"], health=data["health"])
+            else:
+                workflow.transition(agreement, to, by=request.user, comment=data["comment"], action=action)
     except StaleEdit as error:
-        return conflict(request, reference, form, error, ("transition", to))
+        return conflict(request, reference, form, error, ("transition", key))
     except workflow.TransitionError as error:
         form.add_error(None, error)
-        return render_agreement_page(request, agreement, status=400, forms={("transition", to): form})
-    messages.success(request, _("%(reference)s is now %(status)s.")
-                     % {"reference": agreement.reference, "status": agreement.get_status_display().lower()})
-    return redirect(agreement.get_absolute_url())
+        return render_agreement_page(request, agreement, status=400, forms={("transition", key): form})
+    if action == workflow.WITHDRAW.action:
+        messages.success(request, _("The closure request is withdrawn: %(reference)s is in progress again.")
+                         % {"reference": agreement.reference})
+    else:
+        messages.success(request, _("%(reference)s is now %(status)s.")
+                         % {"reference": agreement.reference, "status": agreement.get_status_display().lower()})
+    return redirect(f"{agreement.get_absolute_url()}#actions")
+
+
+def status_moved_on(agreement: Agreement, data: dict) -> None:
+    """A transition conflicts only with another change of the status since the page was shown
+    (said with both: what the status is now and who made it so); a form without that stamp (an old
+    page) falls back to the agreement's version."""
+    if not data.get("status_seen"):
+        check_version(agreement, data["version"])
+        return
+    locked = Agreement.objects.select_for_update().select_related(None).only(
+        "status", "status_changed_at").get(pk=agreement.pk)
+    if status_stamp(locked) == data["status_seen"]:
+        return
+    last = locked.transitions.select_related("by").order_by("-at", "-id").first()
+    who = str(last.by) if last and last.by else _("somebody else")
+    raise StaleEdit(_("While you had this page open, %(who)s changed the status to “%(status)s”. Nothing was done: "
+                      "check the page as it is now, then confirm again if it still applies.")
+                    % {"who": who, "status": locked.get_status_display()}, code="status")
 
 
 @require_POST
