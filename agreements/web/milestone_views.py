@@ -16,6 +16,7 @@ from agreements import policy
 from agreements.actions import milestones
 from agreements.actions.editing import StaleEdit
 from agreements.models import Agreement, Milestone
+from agreements.templatetags.placed_messages import fragment, place
 from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
 from agreements.web.forms import (
     MilestoneDoneForm,
@@ -55,8 +56,9 @@ def add_milestone(request: HttpRequest, reference: str) -> HttpResponse:
             data = form.cleaned_data
             milestones.add_milestone(agreement, by=request.user, title=data["title"], due_on=data["due_on"],
                                      owner=data["owner"], expected_version=data["version"])
-            messages.success(request, _("Milestone “%(title)s” is added.") % {"title": data["title"]})
-            return redirect(f"{agreement.get_absolute_url()}#milestones")
+            messages.success(request, _("Milestone “%(title)s” is added.") % {"title": data["title"]},
+                             **place("milestones"))
+            return redirect(agreement.get_absolute_url() + fragment("milestones"))
         except StaleEdit as error:
             return conflict(request, reference, form, error, "milestone")
         except milestones.MilestoneError as error:
@@ -76,8 +78,9 @@ def edit_milestone(request: HttpRequest, reference: str, pk: int) -> HttpRespons
         try:
             milestones.edit_milestone(milestone, by=request.user, title=data["title"], due_on=data["due_on"],
                                       owner=data["owner"], expected_version=data["version"], seen=form.seen())
-            messages.success(request, _("Milestone “%(title)s” is saved.") % {"title": milestone.title})
-            return redirect(f"{agreement.get_absolute_url()}#milestone-{milestone.pk}")
+            messages.success(request, _("Milestone “%(title)s” is saved.") % {"title": milestone.title},
+                             **place(f"milestone-{milestone.pk}"))
+            return redirect(agreement.get_absolute_url() + fragment(f"milestone-{milestone.pk}"))
         except StaleEdit as error:
             agreement = load_agreement(request.user, reference)
             milestone = _milestone(agreement, pk)
@@ -131,8 +134,8 @@ def _close_milestone(request: HttpRequest, reference: str, pk: int, how: str, *,
     if form.is_valid():
         try:
             _apply(how, milestone, request, form.cleaned_data)
-            messages.success(request, DONE_TEXT[how] % {"title": milestone.title})
-            return redirect(f"{agreement.get_absolute_url()}#milestone-{milestone.pk}")
+            messages.success(request, DONE_TEXT[how] % {"title": milestone.title}, **place(f"milestone-{milestone.pk}"))
+            return redirect(agreement.get_absolute_url() + fragment(f"milestone-{milestone.pk}"))
         except StaleEdit as error:
             return conflict(request, reference, form, error, (how, pk))
         except milestones.MilestoneError as error:

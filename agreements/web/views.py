@@ -42,6 +42,7 @@ from agreements.web.forms import (
     submitted,
 )
 from agreements.web.list_counts import tallies
+from agreements.templatetags.placed_messages import fragment, place
 from agreements.web.list_links import active_filters, kept_filters, sort_columns
 
 PAGE_SIZE = 25
@@ -115,8 +116,8 @@ def post_progress(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return render_agreement_page(request, agreement, rights=rights, status=400, forms={"progress": form})
     progress.record_progress(agreement, by=request.user, **form.cleaned_data)
-    messages.success(request, _("Your progress update is posted."))
-    return redirect(f"{agreement.get_absolute_url()}#timeline")
+    messages.success(request, _("Your progress update is posted."), **place("timeline"))
+    return redirect(agreement.get_absolute_url() + fragment("timeline"))
 
 
 @require_POST
@@ -154,11 +155,12 @@ def take_transition(request: HttpRequest, reference: str, to: str) -> HttpRespon
         return render_agreement_page(request, agreement, status=400, forms={("transition", key): form})
     if action == workflow.WITHDRAW.action:
         messages.success(request, _("The closure request is withdrawn: %(reference)s is in progress again.")
-                         % {"reference": agreement.reference})
+                         % {"reference": agreement.reference}, **place("actions"))
     else:
         messages.success(request, _("%(reference)s is now %(status)s.")
-                         % {"reference": agreement.reference, "status": agreement.get_status_display().lower()})
-    return redirect(f"{agreement.get_absolute_url()}#actions")
+                         % {"reference": agreement.reference, "status": agreement.get_status_display().lower()},
+                         **place("actions"))
+    return redirect(agreement.get_absolute_url() + fragment("actions"))
 
 
 def status_moved_on(agreement: Agreement, data: dict) -> None:
@@ -194,8 +196,8 @@ def upload_document(request: HttpRequest, reference: str) -> HttpResponse:
             form.add_error("file", error)
     if not form.is_valid():
         return render_agreement_page(request, agreement, rights=rights, status=400, forms={"document": form})
-    messages.success(request, _("“%(title)s” is attached.") % {"title": document.title})
-    return redirect(f"{agreement.get_absolute_url()}#documents")
+    messages.success(request, _("“%(title)s” is attached.") % {"title": document.title}, **place("documents"))
+    return redirect(agreement.get_absolute_url() + fragment("documents"))
 
 
 def download_document(request: HttpRequest, reference: str, pk: int) -> FileResponse:

@@ -38,11 +38,16 @@ def signed_in(client, officer):
 def test_posting_progress_updates_health_and_shows_on_the_timeline(signed_in, working):
     response = signed_in.post(url("agreement-progress", working), {
         "percent_complete": 45, "health": "at_risk", "summary": "Customs delay at Dostyk", "next_steps": "Escalate"})
-    assert response.status_code == 302 and response["Location"].endswith("#timeline")
+    assert response.status_code == 302 and response["Location"].endswith("#timeline-message")
     working.refresh_from_db()
     assert (working.health, working.percent_complete) == ("at_risk", 45)
     page = signed_in.get(response["Location"]).content.decode()
-    assert "Your progress update is posted." in page and "Customs delay at Dostyk" in page and "Escalate" in page
+    assert "Customs delay at Dostyk" in page and "Escalate" in page
+    # The confirmation is where the person lands (inside the timeline, focused), not at the top of the page.
+    timeline = page.split('id="timeline"')[1]
+    region = timeline.split('id="timeline-message"')[1].split("</div>")[0]
+    assert 'role="status"' in region and "data-focus-on-load" in region and "Your progress update is posted." in region
+    assert "Your progress update is posted." not in page.split('id="timeline"')[0]
 
 
 def test_invalid_progress_re_renders_with_messages_next_to_fields(signed_in, working):
@@ -173,7 +178,7 @@ def test_a_done_form_from_before_a_hold_is_no_conflict(signed_in, working, manag
     prefix = f"done-{second.pk}"
     response = signed_in.post(url("milestone-done", working, second.pk), {
         f"{prefix}-done_on": "2026-01-05", f"{prefix}-evidence": "Report", f"{prefix}-version": opened_version})
-    assert response.status_code == 302 and response["Location"].endswith(f"#milestone-{second.pk}")
+    assert response.status_code == 302 and response["Location"].endswith(f"#milestone-{second.pk}-message")
     second.refresh_from_db(), first.refresh_from_db()
     assert second.state == "done" and first.state == "planned"
 

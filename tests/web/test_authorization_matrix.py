@@ -104,6 +104,8 @@ MATRIX: dict[str, list[Case]] = {
     "agreement-transition": [
         Case("post", page(works_on, ok=400), lambda o: {**REF(o), "to": "on_hold"}),
         Case("post", page(lambda r, o: r in MANAGERS, ok=400), lambda o: {**REF(o), "to": "terminated"}),
+        # Withdrawing a closure request: the owner or whoever requested it (nobody has, here), not other managers.
+        Case("post", page(lambda r, o: r == "officer", ok=400), lambda o: {**REF(o), "to": "withdraw"}),
     ],
     "document-upload": [Case("post", page(lambda r, o: works_on(r, o) or keeps_records(r, o), ok=400), REF)],
     "agreement-reassign": [Case("get", page(lambda r, o: r in MANAGERS), REF),
@@ -112,6 +114,7 @@ MATRIX: dict[str, list[Case]] = {
     "milestone-edit": [Case("get", page(works_on), MILESTONE), Case("post", page(works_on, ok=400), MILESTONE)],
     "milestone-done": [Case("post", page(works_on, ok=400), MILESTONE)],
     "milestone-waive": [Case("post", page(works_on, ok=400), MILESTONE)],
+    "milestone-reopen": [Case("post", page(works_on, ok=400), MILESTONE)],
 }
 
 
