@@ -233,6 +233,8 @@ def transition(agreement: Agreement, to: str, *, by: User, comment: str = "", at
     at = at or timezone.now()
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        if action in SIDE_DOOR_ACTIONS:
+            _rule_for(locked.status, to, action)  # a side door closed from here says so, not "already ..."
         if locked.status == to:
             raise TransitionError(
                 _("This agreement is already %(status)s.") % {"status": Status(to).label.lower()}, code="already"

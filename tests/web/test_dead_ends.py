@@ -1,0 +1,260 @@
+"""Issue 18, "no dead ends": undo a mistaken "done", take back a premature closure request, the
+approval's final progress, conflicts only where two people changed the same thing (in words)."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from agreements import workflow
+from agreements.models import Milestone, ProgressUpdate, Status, TransitionLog
+from tests.factories import MilestoneFactory
+
+DAY = datetime.date(2026, 1, 5)
+
+
+def url(name, agreement, *args):
+    return reverse(name, args=[agreement.reference, *args])
+
+
+@pytest.fixture
+def working(agreement, move_to):
+    return move_to(agreement, Status.IN_PROGRESS)
+
+
+def page_of(client, agreement) -> str:
+    return client.get(agreement.get_absolute_url()).content.decode()
+
+
+# --- Reopening a milestone ----------------------------------------------------------------------
+
+def reopen(client, agreement, milestone, reason="Marked done by mistake"):
+    prefix = f"reopen-{milestone.pk}"
+    return client.post(url("milestone-reopen", agreement, milestone.pk),
+                       {f"{prefix}-reason": reason, f"{prefix}-version": agreement.version})
+
+
+def test_the_owner_reopens_a_done_milestone_with_a_reason_on_the_timeline(client, officer, working):
+    milestone = MilestoneFactory(agreement=working, title="Hazard maps", state="done", done_on=DAY, evidence="Minutes")
+    client.force_login(officer)
+    page = page_of(client, working)
+    assert f'action="{url("milestone-reopen", working, milestone.pk)}"' in page  # the button is offered
+    response = reopen(client, working, milestone)
+    assert response.status_code == 302 and response["Location"].endswith(f"#milestone-{milestone.pk}-message")
+    milestone.refresh_from_db()
+    assert (milestone.state, milestone.done_on) == (Milestone.State.PLANNED, None)
+    page = client.get(response["Location"]).content.decode()
+    assert "“Hazard maps” is planned again." in page
+    assert "reopened “Hazard maps”" in page and "(Marked done by mistake)" in page  # the timeline, with the reason
+    assert f'action="{url("milestone-done", working, milestone.pk)}"' in page  # it can be marked done again
+
+
+def test_a_waived_milestone_can_be_reopened_by_a_teammate(client, teammate, working):
+    milestone = MilestoneFactory(agreement=working, state="waived", waiver_reason="Partner left")
+    client.force_login(teammate)
+    assert reopen(client, working, milestone, "Partner is back").status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.state, milestone.waiver_reason) == ("planned", "")
+
+
+def test_reopening_needs_a_reason(client, officer, working):
+    milestone = MilestoneFactory(agreement=working, state="done", done_on=DAY)
+    client.force_login(officer)
+    response = reopen(client, working, milestone, " ")
+    assert response.status_code == 400 and f'id="reopen-{milestone.pk}" open' in response.content.decode()
+    milestone.refresh_from_db()
+    assert milestone.state == "done"
+
+
+@pytest.mark.parametrize("who,expected", [("viewer", 403), ("other_officer", 403), ("data_entry", 403),
+                                          ("manager", 302)])
+def test_who_may_reopen_is_who_may_mark_done(client, request, working, who, expected):
+    milestone = MilestoneFactory(agreement=working, state="done", done_on=DAY)
+    client.force_login(request.getfixturevalue(who))
+    assert reopen(client, working, milestone).status_code == expected
+    milestone.refresh_from_db()
+    assert milestone.state == ("planned" if expected == 302 else "done")
+
+
+def test_a_restricted_agreement_is_404_to_outsiders(client, other_officer, restricted, move_to):
+    move_to(restricted, Status.IN_PROGRESS)
+    milestone = MilestoneFactory(agreement=restricted, state="done", done_on=DAY)
+    client.force_login(other_officer)
+    assert reopen(client, restricted, milestone).status_code == 404
+
+
+def test_reopening_waits_while_a_closure_request_is_pending(client, officer, working):
+    milestone = MilestoneFactory(agreement=working, state="done", done_on=DAY)
+    workflow.transition(working, Status.PENDING_CLOSURE, by=officer)
+    client.force_login(officer)
+    response = reopen(client, working, milestone)
+    assert response.status_code == 400
+    assert "withdraw it (or ask a manager to reject it) before reopening a milestone" in response.content.decode()
+
+
+def test_reopening_twice_says_somebody_did_it_already(client, officer, teammate, working):
+    milestone = MilestoneFactory(agreement=working, title="Road map", state="done", done_on=DAY)
+    client.force_login(teammate)
+    assert reopen(client, working, milestone).status_code == 302
+    client.force_login(officer)
+    response = reopen(client, working, milestone)
+    assert response.status_code == 409
+    assert "“Road map” is already planned: someone reopened it meanwhile." in response.content.decode()
+
+
+# --- Withdrawing a closure request ----------------------------------------------------------------
+
+def withdraw(client, agreement, comment="Report still missing"):
+    agreement.refresh_from_db()
+    return client.post(url("agreement-transition", agreement, "withdraw"), {
+        "t-withdraw-comment": comment, "t-withdraw-version": agreement.version,
+        "t-withdraw-status_seen": agreement.status_changed_at.isoformat()})
+
+
+def test_the_owner_withdraws_a_closure_request_and_the_timeline_tells_it(client, officer, teammate, working):
+    workflow.transition(working, Status.PENDING_CLOSURE, by=teammate)
+    client.force_login(officer)
+    assert 'action="%s"' % url("agreement-transition", working, "withdraw") in page_of(client, working)
+    response = withdraw(client, working)
+    assert response.status_code == 302 and response["Location"].endswith("#actions-message")
+    working.refresh_from_db()
+    assert working.status == Status.IN_PROGRESS and working.closure_requested_by is None
+    log = TransitionLog.objects.latest("id")
+    assert (log.action, log.by, log.comment) == ("withdraw", officer, "Report still missing")
+    page = client.get(response["Location"]).content.decode()
+    assert "The closure request is withdrawn" in page
+    assert "withdrew the closure request" in page and "Report still missing" in page
+
+
+def test_the_requesting_manager_withdraws_but_another_manager_may_only_reject(client, manager, second_manager,
+                                                                              working):
+    workflow.transition(working, Status.PENDING_CLOSURE, by=manager)
+    client.force_login(second_manager)
+    assert withdraw(client, working).status_code == 403
+    assert 'action="%s"' % url("agreement-transition", working, "withdraw") not in page_of(client, working)
+    client.force_login(manager)
+    assert withdraw(client, working).status_code == 302
+    working.refresh_from_db()
+    assert working.status == Status.IN_PROGRESS
+
+
+@pytest.mark.parametrize("who", ["teammate", "viewer", "data_entry"])
+def test_others_may_not_withdraw(client, request, officer, working, who):
+    workflow.transition(working, Status.PENDING_CLOSURE, by=officer)
+    client.force_login(request.getfixturevalue(who))
+    assert withdraw(client, working).status_code == 403
+    working.refresh_from_db()
+    assert working.status == Status.PENDING_CLOSURE
+
+
+def test_withdrawing_without_a_request_says_why(client, officer, working):
+    client.force_login(officer)
+    response = withdraw(client, working)
+    assert response.status_code == 400
+    assert "is not possible from in progress" in response.content.decode()
+
+
+# --- Approval records the final progress ----------------------------------------------------------
+
+def test_approval_asks_for_the_final_health_and_percent_and_records_them(client, officer, manager, working):
+    ProgressUpdate.objects.create(agreement=working, author=officer, percent_complete=55, health="at_risk",
+                                  summary="Slow")
+    working.health, working.percent_complete = "at_risk", 55
+    working.save(update_fields=["health", "percent_complete"])
+    workflow.transition(working, Status.PENDING_CLOSURE, by=officer)
+    client.force_login(manager)
+    page = page_of(client, working)
+    assert "Final percent complete" in page and "Final health" in page and 'name="t-completed-percent_complete"' in page
+    working.refresh_from_db()
+    response = client.post(url("agreement-transition", working, "completed"), {
+        "t-completed-version": working.version, "t-completed-status_seen": working.status_changed_at.isoformat(),
+        "t-completed-percent_complete": 100, "t-completed-health": "on_track", "t-completed-comment": "All delivered"})
+    assert response.status_code == 302
+    working.refresh_from_db()
+    assert (working.status, working.health, working.percent_complete) == ("completed", "on_track", 100)
+    final = ProgressUpdate.objects.latest("created_at")
+    assert (final.author, final.percent_complete, final.summary) == (manager, 100, "All delivered")
+
+
+def test_approval_without_the_final_figures_is_refused(client, officer, manager, working):
+    workflow.transition(working, Status.PENDING_CLOSURE, by=officer)
+    client.force_login(manager)
+    response = client.post(url("agreement-transition", working, "completed"), {"t-completed-version": working.version})
+    assert response.status_code == 400
+    working.refresh_from_db()
+    assert working.status == Status.PENDING_CLOSURE
+
+
+# --- Conflicts at the level people think in --------------------------------------------------------
+
+def edit(client, agreement, milestone, seen, **values):
+    data = {"title": seen["title"], "due_on": seen["due_on"], "owner": "", "version": agreement.version,
+            "seen_title": seen["title"], "seen_due_on": seen["due_on"], "seen_owner": ""}
+    data.update(values)
+    return client.post(url("milestone-edit", agreement, milestone.pk), data)
+
+
+def test_two_tabs_changing_two_different_milestones_both_succeed(client, officer, working):
+    first = MilestoneFactory(agreement=working, title="First", due_on=datetime.date(2027, 1, 1))
+    second = MilestoneFactory(agreement=working, title="Second", due_on=datetime.date(2027, 2, 1))
+    client.force_login(officer)
+    opened = page_of(client, working)  # both tabs show the same version
+    assert f'name="done-{first.pk}-version"' in opened
+    prefix = f"done-{first.pk}"
+    assert client.post(url("milestone-done", working, first.pk), {
+        f"{prefix}-done_on": "2026-01-05", f"{prefix}-evidence": "Report", f"{prefix}-version": working.version,
+    }).status_code == 302
+    response = edit(client, working, second, {"title": "Second", "due_on": "2027-02-01"}, due_on="2027-03-01")
+    assert response.status_code == 302  # the other tab's change is no conflict
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.state == "done" and second.due_on == datetime.date(2027, 3, 1)
+
+
+def test_two_people_changing_different_fields_of_one_milestone_keep_both(client, officer, teammate, working):
+    milestone = MilestoneFactory(agreement=working, title="Study", due_on=datetime.date(2027, 1, 1))
+    seen = {"title": "Study", "due_on": "2027-01-01"}
+    client.force_login(teammate)
+    assert edit(client, working, milestone, seen, title="Feasibility study").status_code == 302
+    client.force_login(officer)
+    assert edit(client, working, milestone, seen, due_on="2027-04-01").status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.due_on) == ("Feasibility study", datetime.date(2027, 4, 1))
+
+
+def test_the_same_field_changed_twice_is_the_only_conflict_and_says_both_values(client, officer, teammate, working):
+    milestone = MilestoneFactory(agreement=working, title="Study", due_on=datetime.date(2027, 1, 1))
+    seen = {"title": "Study", "due_on": "2027-01-01"}
+    client.force_login(teammate)
+    assert edit(client, working, milestone, seen, title="Teammate's study").status_code == 302
+    client.force_login(officer)
+    response = edit(client, working, milestone, seen, title="Officer's study")
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Title was changed meanwhile to “Teammate&#x27;s study”; you entered “Officer&#x27;s study”." in body
+    assert "version" not in body.split('role="alert"')[1].split("</div>")[0].lower()
+    assert 'name="seen_title" value="Teammate&#x27;s study"' in body  # saving again is a deliberate choice
+    milestone.refresh_from_db()
+    assert milestone.title == "Teammate's study"
+    again = edit(client, working, milestone, {"title": "Teammate's study", "due_on": "2027-01-01"},
+                 title="Officer's study")
+    assert again.status_code == 302
+
+
+def test_a_transition_conflicts_only_with_another_status_change_in_words(client, officer, manager, working):
+    milestone = MilestoneFactory(agreement=working, title="Study")
+    working.refresh_from_db()
+    seen = {"t-on_hold-version": working.version, "t-on_hold-status_seen": working.status_changed_at.isoformat(),
+            "t-on_hold-comment": "Budget freeze"}
+    prefix = f"waive-{milestone.pk}"
+    client.force_login(officer)
+    assert client.post(url("milestone-waive", working, milestone.pk), {  # another tab: no conflict for the hold
+        f"{prefix}-waiver_reason": "Not needed", f"{prefix}-version": working.version}).status_code == 302
+    assert client.post(url("agreement-transition", working, "on_hold"), seen).status_code == 302
+    workflow.transition(working, Status.IN_PROGRESS, by=manager)  # resumed meanwhile by the manager
+    response = client.post(url("agreement-transition", working, "on_hold"), seen)  # the same old page again
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert f"While you had this page open, {manager} changed the status to “In progress”." in body
+    working.refresh_from_db()
+    assert working.status == Status.IN_PROGRESS
