@@ -192,7 +192,7 @@ def shape_filter_form(form: forms.Form) -> forms.Form:
     for name in ("status", "health", "pillar", "focus_area", "quality"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
     fields["sort"].choices = [("", _("Reference (default)"))] + sort_choices()
-    fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, title, summary or party")})
+    fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, title, party, milestone or update")})
     fields["owner"].widget = forms.Select(choices=_owner_choices(form.data.get("owner", "") if form.data else ""))
     fields["country"].widget = forms.CheckboxSelectMultiple(choices=_countries_in_use(form))
     return form

@@ -258,3 +258,26 @@ def test_a_transition_conflicts_only_with_another_status_change_in_words(client,
     assert f"While you had this page open, {manager} changed the status to “In progress”." in body
     working.refresh_from_db()
     assert working.status == Status.IN_PROGRESS
+
+
+# --- Search covers milestones, progress updates and parties -------------------------------------
+
+def listed(client, query: str) -> str:
+    return client.get("/agreements/", {"q": query}).content.decode()
+
+
+def test_search_finds_an_agreement_by_its_milestone_update_or_party(client, viewer, officer, agreement, restricted):
+    MilestoneFactory(agreement=agreement, title="Hazard maps for the Syr Darya basin")
+    MilestoneFactory(agreement=agreement, title="Hazard maps, second edition")  # two matches: listed once
+    ProgressUpdate.objects.create(agreement=agreement, author=officer, percent_complete=5, health="on_track",
+                                  summary="Customs talks at Dostyk", next_steps="Meet the rail operator")
+    MilestoneFactory(agreement=restricted, title="Hazard maps (restricted)")
+    client.force_login(viewer)
+    page = listed(client, "hazard MAPS")
+    once = listed(client, agreement.reference).count(f'href="{agreement.get_absolute_url()}"')
+    assert once and page.count(f'href="{agreement.get_absolute_url()}"') == once  # two matching milestones, one row
+    assert restricted.reference not in page  # search never widens what one may see
+    assert agreement.reference in listed(client, "Dostyk") and agreement.reference in listed(client, "rail operator")
+    party = agreement.parties.select_related("organization").first()
+    assert agreement.reference in listed(client, party.organization.name[:8])
+    assert agreement.reference not in listed(client, "no such words anywhere")

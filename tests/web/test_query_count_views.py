@@ -54,7 +54,7 @@ def cast(officer, teammate, manager):
 
 
 PATHS = ["/", "/agreements/", "/agreements/?q=Memorandum&overdue=1&sort=-updated&member=me",
-         "/agreements/?status=nonsense&pillar=zzz", "/agreements/?page=2"]
+         "/agreements/?status=nonsense&pillar=zzz", "/agreements/?page=2", "/agreements/?q=Hazard+maps"]
 
 
 @pytest.mark.parametrize("who", ["officer", "manager", "viewer"])
