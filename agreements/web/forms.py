@@ -183,6 +183,11 @@ class ReassignForm(VersionedForm):
         required=False, initial=True)
 
 
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+
 # --- The list's filter form (the FilterSet is agreements.filters; this only shapes its widgets) --
 
 def shape_filter_form(form: forms.Form) -> forms.Form:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
@@ -29,13 +30,14 @@ from agreements.actions.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
 from agreements.imports import exports
 from agreements.models import Agreement, ReminderPolicy, Status
-from agreements.web import workspace
+from agreements.web import saved_views, workspace
 from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
 from agreements.web.forms import (
     ClosureApprovalForm,
     DocumentForm,
     ProgressForm,
     ReassignForm,
+    SavedViewForm,
     TransitionForm,
     shape_filter_form,
     status_stamp,
@@ -45,7 +47,6 @@ from agreements.web.list_counts import tallies
 from agreements.templatetags.placed_messages import fragment, place
 from agreements.web.list_links import active_filters, kept_filters, sort_columns
 
-PAGE_SIZE = 25
 # Filters folded under "More filters" unless one of them is in use.
 ADVANCED_FILTERS = ("due_within", "owner", "focus_area", "country", "signed_after", "signed_before",
                     "confidentiality", "quality")
@@ -75,14 +76,43 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     shape_filter_form(filterset.form)
     rows = filterset.qs  # invalid parameters are left out of the query and reported beside the form
     rows = rows.order_by(*nulls_last(rows.query.order_by or ("reference",)), "pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    per_page = saved_views.page_size(request.GET)
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     return render(request, "agreements/agreement_list.html", {
+        "per_page": per_page, "page_sizes": saved_views.PAGE_SIZES,
+        "saved_views": saved_views.views_of(request.user), "view_form": SavedViewForm(
+            initial={"query": saved_views.clean_query(request.GET.urlencode())}),
         "filter": filterset, "form": filterset.form, "page": page,
         "filter_errors": filterset.is_bound and not filterset.is_valid(),
         "columns": sort_columns(request.GET), "chips": active_filters(request.GET, filterset.form),
         "kept": kept_filters(request.GET, filterset.form), "tallies": tallies(filterset, rows),
         "advanced_open": any(request.GET.get(name) for name in ADVANCED_FILTERS),
     })
+
+
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    """Save the list's current filters under a name (agreements.web.saved_views)."""
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        try:
+            view = saved_views.save_view(request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The view “%(name)s” is saved.") % {"name": view.name})
+            return redirect(f"{reverse('agreement-list')}?{view.query}" if view.query else reverse("agreement-list"))
+    else:
+        messages.error(request, _("The view was not saved: give it a name of at most 80 characters."))
+    query = saved_views.clean_query(request.POST.get("query", ""))
+    return redirect(f"{reverse('agreement-list')}?{query}" if query else reverse("agreement-list"))
+
+
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = saved_views.delete_view(request.user, pk)
+    messages.success(request, _("The view “%(name)s” is deleted.") % {"name": view.name})
+    return redirect("agreement-list")
 
 
 def export_agreements(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -83,6 +83,9 @@ MATRIX: dict[str, list[Case]] = {
     "home": [Case("get", signed_in())],
     "agreement-list": [Case("get", signed_in())],
     "agreement-export-csv": [Case("get", signed_in())],
+    # Everyone signed in keeps their own views; an empty name is refused (302 back to the list, nothing saved).
+    "saved-view-save": [Case("post", signed_in(ok=302))],
+    "saved-view-delete": [Case("post", signed_in(ok=404), lambda o: {"pk": 999999})],
     "agreement-export-xlsx": [Case("get", signed_in())],
     "milestone-export-csv": [Case("get", signed_in())],
     "reports": [Case("get", signed_in(reads_reports))],

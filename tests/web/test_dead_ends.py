@@ -281,3 +281,49 @@ def test_search_finds_an_agreement_by_its_milestone_update_or_party(client, view
     party = agreement.parties.select_related("organization").first()
     assert agreement.reference in listed(client, party.organization.name[:8])
     assert agreement.reference not in listed(client, "no such words anywhere")
+
+
+# --- Saved views and rows per page --------------------------------------------------------------
+
+def test_a_person_saves_lists_opens_and_deletes_their_views(client, officer, other_officer, agreement):
+    from agreements.models import SavedView
+
+    client.force_login(officer)
+    response = client.post("/agreements/views/", {"name": "My overdue", "query": "overdue=1&member=me&page=3&q="})
+    assert response.status_code == 302 and response["Location"] == "/agreements/?overdue=1&member=me"
+    page = client.get(response["Location"]).content.decode()
+    assert "The view “My overdue” is saved." in page
+    assert 'href="/agreements/?overdue=1&amp;member=me">My overdue</a>' in page
+    client.post("/agreements/views/", {"name": "My overdue", "query": "overdue=1"}, follow=True)  # same name: replaced
+    assert list(SavedView.objects.values_list("name", "query")) == [("My overdue", "overdue=1")]
+    view = SavedView.objects.get()
+    client.force_login(other_officer)
+    assert "My overdue" not in client.get("/agreements/").content.decode()  # one's own views only
+    assert client.post(f"/agreements/views/{view.pk}/delete/").status_code == 404
+    client.force_login(officer)
+    assert client.post(f"/agreements/views/{view.pk}/delete/").status_code == 302
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_needs_a_name(client, viewer):
+    from agreements.models import SavedView
+
+    client.force_login(viewer)
+    response = client.post("/agreements/views/", {"name": " ", "query": "overdue=1"}, follow=True)
+    assert "give it a name" in response.content.decode() and not SavedView.objects.exists()
+
+
+def test_rows_per_page_are_25_50_or_100_and_kept_in_the_links(client, manager, officer):
+    from tests.factories import AgreementFactory
+
+    for _ in range(60):
+        AgreementFactory(owner=officer)
+    client.force_login(manager)
+    default = client.get("/agreements/")
+    assert len(default.context["page"].object_list) == 25
+    page = client.get("/agreements/?per_page=50&status=draft")
+    assert len(page.context["page"].object_list) == 50
+    body = page.content.decode()
+    assert 'name="per_page" value="50"' in body  # applying filters keeps it
+    assert "per_page=50" in body.split('class="pagination"')[1].split("</nav>")[0]  # so does the next page
+    assert len(client.get("/agreements/?per_page=1000").context["page"].object_list) == 25  # nothing else

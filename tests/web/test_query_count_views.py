@@ -54,7 +54,8 @@ def cast(officer, teammate, manager):
 
 
 PATHS = ["/", "/agreements/", "/agreements/?q=Memorandum&overdue=1&sort=-updated&member=me",
-         "/agreements/?status=nonsense&pillar=zzz", "/agreements/?page=2", "/agreements/?q=Hazard+maps"]
+         "/agreements/?status=nonsense&pillar=zzz", "/agreements/?page=2", "/agreements/?q=Hazard+maps",
+         "/agreements/?per_page=100"]
 
 
 @pytest.mark.parametrize("who", ["officer", "manager", "viewer"])
