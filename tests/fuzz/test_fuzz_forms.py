@@ -135,6 +135,13 @@ FORMS: dict[str, Form] = {
         f"done-{w.milestone.pk}-evidence": PLAIN_TEXT, f"done-{w.milestone.pk}-version": w.version}),
     "milestone-waive": Form("officer", milestone_url("milestone-waive"), lambda w: {
         f"waive-{w.milestone.pk}-waiver_reason": PLAIN_TEXT, f"waive-{w.milestone.pk}-version": w.version}),
+    "milestone-reopen": Form("officer", milestone_url("milestone-reopen"), lambda w: {
+        f"reopen-{w.milestone.pk}-reason": PLAIN_TEXT, f"reopen-{w.milestone.pk}-version": w.version}),
+    "saved-view-save": Form("officer", lambda w: reverse("saved-view-save"), lambda w: {
+        "name": PLAIN_TEXT, "query": ["overdue=1&member=me", "q=%E6%9D%B1%E4%BA%AC&per_page=50", ""]},
+        allowed=(302,)),
+    "saved-view-delete": Form("officer", lambda w: reverse("saved-view-delete", args=[1]), lambda w: {},
+                              allowed=(302, 404), examples=10),
     "preferences": Form("officer", lambda w: reverse("preferences"), lambda w: {
         "language": ["en", "ru", "ja"], "time_zone": ["UTC", "Asia/Tashkent", "Pacific/Kiritimati"],
         "notify_stale": ["on"], "notify_digest": ["on"]}),
