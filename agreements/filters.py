@@ -93,6 +93,22 @@ class FlagCheckbox(forms.CheckboxInput):
         return True if value in self.TRUE else False if value in self.FALSE else None
 
 
+class ReferencesField(forms.Field):
+    """Any number of references (`ref=A&ref=B`): the rows a person selected on the list."""
+    widget = forms.MultipleHiddenInput
+    MAX = 500
+
+    def to_python(self, value) -> list[str]:
+        values = [str(item).strip() for item in (value or []) if str(item).strip()]
+        if len(values) > self.MAX:
+            raise forms.ValidationError(_("At most %(max)d agreements can be selected at once.") % {"max": self.MAX})
+        return values
+
+
+class ReferencesFilter(django_filters.Filter):
+    field_class = ReferencesField
+
+
 class AgreementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
     # distinct=False: these conditions never duplicate rows, and SELECT DISTINCT over the list's
@@ -139,6 +155,8 @@ class AgreementFilter(django_filters.FilterSet):
     # The weekly digest's "updates this week".
     progress_posted = django_filters.DateFromToRangeFilter(
         method="by_progress_posted", label=_("Has a progress update posted between"))
+    # The list's selected rows (export the selected).
+    ref = ReferencesFilter(method="by_reference", label=_("Selected"))
 
     class Meta:
         model = Agreement
@@ -151,6 +169,9 @@ class AgreementFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(search_condition(value))
+
+    def by_reference(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(reference__in=value) if value else queryset
 
     def by_focus_area(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:

@@ -188,6 +188,29 @@ class SavedViewForm(forms.Form):
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
 
+class BulkForm(forms.Form):
+    """The list's bulk actions for managers: the selected rows (checkboxes `ref`) and what to do."""
+    REASSIGN, EXPORT_XLSX, EXPORT_CSV = "reassign", "export-xlsx", "export-csv"
+    ref = forms.MultipleChoiceField(required=True, widget=forms.MultipleHiddenInput,
+                                    error_messages={"required": _("Select at least one agreement first.")})
+    do = forms.ChoiceField(label=_("With the selected"), choices=[
+        (REASSIGN, _("Reassign to…")), (EXPORT_XLSX, _("Export as XLSX")), (EXPORT_CSV, _("Export as CSV"))])
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=assignable_users(), required=False,
+                                   empty_label=_("Choose an officer"))
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refs = self.data.getlist("ref") if hasattr(self.data, "getlist") else []
+        self.fields["ref"].choices = [(ref, ref) for ref in refs[:500]]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("do") == self.REASSIGN and not data.get("owner"):
+            self.add_error("owner", _("Choose the new owner."))
+        return data
+
+
 # --- The list's filter form (the FilterSet is agreements.filters; this only shapes its widgets) --
 
 def shape_filter_form(form: forms.Form) -> forms.Form:

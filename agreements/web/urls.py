@@ -5,6 +5,7 @@ from agreements.web import dashboard as report_views, milestone_views, preferenc
 urlpatterns = [
     path("", views.home, name="home"),
     path("agreements/", views.agreement_list, name="agreement-list"),
+    path("agreements/bulk/", views.bulk_action, name="agreement-bulk"),
     path("agreements/views/", views.save_view, name="saved-view-save"),
     path("agreements/views/<int:pk>/delete/", views.delete_view, name="saved-view-delete"),
     path("agreements/export.csv", views.export_agreements, {"fmt": "csv"}, name="agreement-export-csv"),

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
@@ -33,6 +34,7 @@ from agreements.models import Agreement, ReminderPolicy, Status
 from agreements.web import saved_views, workspace
 from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
 from agreements.web.forms import (
+    BulkForm,
     ClosureApprovalForm,
     DocumentForm,
     ProgressForm,
@@ -80,6 +82,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     return render(request, "agreements/agreement_list.html", {
         "per_page": per_page, "page_sizes": saved_views.PAGE_SIZES,
+        "bulk_form": BulkForm() if policy.is_manager(request.user) else None,
         "saved_views": saved_views.views_of(request.user), "view_form": SavedViewForm(
             initial={"query": saved_views.clean_query(request.GET.urlencode())}),
         "filter": filterset, "form": filterset.form, "page": page,
@@ -88,6 +91,29 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         "kept": kept_filters(request.GET, filterset.form), "tallies": tallies(filterset, rows),
         "advanced_open": any(request.GET.get(name) for name in ADVANCED_FILTERS),
     })
+
+
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Managers act on the rows selected on the list: reassign them, or export them through the
+    list's own export (the `ref` filter) — then back to the same list."""
+    require(policy.is_manager(request.user), _("Only a manager may act on several agreements at once."))
+    form = BulkForm(request.POST)
+    query = saved_views.clean_query(request.POST.get("query", ""))
+    back = f"{reverse('agreement-list')}?{query}" if query else reverse("agreement-list")
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect(back)
+    data, refs = form.cleaned_data, form.cleaned_data["ref"]
+    if data["do"] != BulkForm.REASSIGN:
+        target = "agreement-export-xlsx" if data["do"] == BulkForm.EXPORT_XLSX else "agreement-export-csv"
+        return redirect(f"{reverse(target)}?{urlencode([('ref', ref) for ref in refs])}")
+    rows = policy.visible_agreements(request.user).filter(reference__in=refs).prefetch_related("team")
+    changed = assignment.reassign_many(rows.order_by("reference"), by=request.user, owner=data["owner"])
+    messages.success(request, ngettext("%(count)d agreement now belongs to %(owner)s.",
+                                       "%(count)d agreements now belong to %(owner)s.", changed)
+                     % {"count": changed, "owner": data["owner"]})
+    return redirect(back)
 
 
 @require_POST

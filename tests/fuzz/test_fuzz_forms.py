@@ -137,6 +137,9 @@ FORMS: dict[str, Form] = {
         f"waive-{w.milestone.pk}-waiver_reason": PLAIN_TEXT, f"waive-{w.milestone.pk}-version": w.version}),
     "milestone-reopen": Form("officer", milestone_url("milestone-reopen"), lambda w: {
         f"reopen-{w.milestone.pk}-reason": PLAIN_TEXT, f"reopen-{w.milestone.pk}-version": w.version}),
+    "agreement-bulk": Form("manager", lambda w: reverse("agreement-bulk"), lambda w: {
+        "ref": [w.ref, "T-99999"], "do": ["reassign", "export-xlsx", "export-csv"],
+        "owner": ["", *w.pks("officer", "teammate")], "query": ["overdue=1", ""]}, allowed=(302,)),
     "saved-view-save": Form("officer", lambda w: reverse("saved-view-save"), lambda w: {
         "name": PLAIN_TEXT, "query": ["overdue=1&member=me", "q=%E6%9D%B1%E4%BA%AC&per_page=50", ""]},
         allowed=(302,)),

@@ -84,6 +84,8 @@ MATRIX: dict[str, list[Case]] = {
     "agreement-list": [Case("get", signed_in())],
     "agreement-export-csv": [Case("get", signed_in())],
     # Everyone signed in keeps their own views; an empty name is refused (302 back to the list, nothing saved).
+    # Managers' bulk actions on the list; an empty selection is refused with a message (302 back to the list).
+    "agreement-bulk": [Case("post", signed_in(lambda r, o: r in MANAGERS, ok=302))],
     "saved-view-save": [Case("post", signed_in(ok=302))],
     "saved-view-delete": [Case("post", signed_in(ok=404), lambda o: {"pk": 999999})],
     "agreement-export-xlsx": [Case("get", signed_in())],

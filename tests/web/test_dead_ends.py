@@ -327,3 +327,54 @@ def test_rows_per_page_are_25_50_or_100_and_kept_in_the_links(client, manager, o
     assert 'name="per_page" value="50"' in body  # applying filters keeps it
     assert "per_page=50" in body.split('class="pagination"')[1].split("</nav>")[0]  # so does the next page
     assert len(client.get("/agreements/?per_page=1000").context["page"].object_list) == 25  # nothing else
+
+
+# --- Managers' bulk actions on the list -------------------------------------------------------------
+
+def test_a_manager_reassigns_the_selected_agreements_from_the_list(client, manager, officer, other_officer, teammate):
+    from tests.factories import AgreementFactory
+
+    chosen = [AgreementFactory(owner=officer) for _ in range(2)]
+    chosen[0].team.add(teammate, other_officer)
+    untouched = AgreementFactory(owner=officer)
+    planned = MilestoneFactory(agreement=chosen[0], owner=officer)
+    client.force_login(manager)
+    page = client.get("/agreements/?status=draft").content.decode()
+    assert 'form="bulk"' in page and f'value="{chosen[0].reference}"' in page
+    response = client.post("/agreements/bulk/", {"ref": [a.reference for a in chosen], "do": "reassign",
+                                                 "owner": other_officer.pk, "query": "status=draft"})
+    assert response.status_code == 302 and response["Location"] == "/agreements/?status=draft"
+    assert "2 agreements now belong to" in client.get(response["Location"]).content.decode()
+    for agreement in chosen:
+        agreement.refresh_from_db()
+        assert agreement.owner == other_officer
+    assert set(chosen[0].team.all()) == {teammate}  # the new owner is no longer also on the team
+    untouched.refresh_from_db(), planned.refresh_from_db()
+    assert untouched.owner == officer and planned.owner == other_officer
+    assert "edited the record" in client.get(chosen[1].get_absolute_url()).content.decode()  # on the timeline
+
+
+def test_a_manager_exports_the_selected_through_the_list_export(client, manager, officer):
+    from tests.factories import AgreementFactory
+
+    chosen, other = AgreementFactory(owner=officer), AgreementFactory(owner=officer)
+    client.force_login(manager)
+    response = client.post("/agreements/bulk/", {"ref": [chosen.reference], "do": "export-csv"})
+    assert response.status_code == 302 and response["Location"] == f"/agreements/export.csv?ref={chosen.reference}"
+    exported = b"".join(client.get(response["Location"]).streaming_content if hasattr(
+        client.get(response["Location"]), "streaming_content") else [client.get(response["Location"]).content])
+    assert chosen.reference.encode() in exported and other.reference.encode() not in exported
+
+
+@pytest.mark.parametrize("who", ["officer", "viewer", "data_entry"])
+def test_bulk_actions_are_for_managers(client, request, officer, agreement, who):
+    client.force_login(request.getfixturevalue(who))
+    assert 'form="bulk"' not in client.get("/agreements/").content.decode()
+    response = client.post("/agreements/bulk/", {"ref": [agreement.reference], "do": "reassign", "owner": officer.pk})
+    assert response.status_code == 403
+
+
+def test_reassigning_needs_an_owner_and_a_selection(client, manager, agreement):
+    client.force_login(manager)
+    page = client.post("/agreements/bulk/", {"do": "reassign"}, follow=True).content.decode()
+    assert "Select at least one agreement first." in page and "Choose the new owner." in page
