@@ -14,7 +14,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from django_countries import countries
@@ -47,6 +47,13 @@ QUALITY_CHOICES = [
     ("owner_silent", _("No update by the owner for 60 days")),
     ("value_without_currency", _("Value without currency")),
     ("no_lead_organization", _("No lead organization")),
+]
+# Gaps of the record itself, for data entry staff (their home page, the list's "Data gaps" filter);
+# the reports' data-quality panel counts QUALITY_CHOICES only.
+RECORD_GAPS = [
+    ("no_signature_date", _("No date of signature")),
+    ("no_value", _("No value")),
+    ("few_parties", _("Fewer than two parties")),
 ]
 
 SORT_LABELS = {
@@ -133,7 +140,8 @@ class AgreementFilter(django_filters.FilterSet):
                                              min_value=0, max_value=3660)
     stale = django_filters.BooleanFilter(method="by_stale", label=_("No recent progress update"),
                                          widget=FlagCheckbox)
-    quality = django_filters.MultipleChoiceFilter(choices=QUALITY_CHOICES, method="by_quality", label=_("Data gaps"))
+    quality = django_filters.MultipleChoiceFilter(choices=QUALITY_CHOICES + RECORD_GAPS, method="by_quality",
+                                                  label=_("Data gaps"))
     confidentiality = django_filters.ChoiceFilter(choices=Agreement.Confidentiality.choices,
                                                   label=_("Confidentiality"))
     signed_after = django_filters.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("Signed from"),
@@ -296,6 +304,15 @@ def quality_q(gap: str) -> Q:
         return Q(value__isnull=False) & Q(currency="")
     if gap == "no_lead_organization":
         return Q(lead_organization__isnull=True)
+    if gap == "no_signature_date":
+        return Q(signed_on__isnull=True) & ~Q(status=Status.TERMINATED)
+    if gap == "no_value":
+        return Q(value__isnull=True)
+    if gap == "few_parties":
+        # A set read once (as no_future_milestone above): agreements with two or more organizations.
+        two = (Party.objects.order_by().values("agreement_id").annotate(n=Count("organization_id", distinct=True))
+               .filter(n__gte=2).values("agreement_id"))
+        return ~Q(pk__in=two)
     raise ValueError(gap)
 
 

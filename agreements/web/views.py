@@ -31,7 +31,7 @@ from agreements.actions.editing import StaleEdit, check_version
 from agreements.filters import AgreementFilter
 from agreements.imports import exports
 from agreements.models import Agreement, ReminderPolicy, Status
-from agreements.web import saved_views, workspace
+from agreements.web import data_quality, saved_views, workspace
 from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
 from agreements.web.forms import (
     BulkForm,
@@ -57,7 +57,14 @@ ADVANCED_FILTERS = ("due_within", "owner", "focus_area", "country", "signed_afte
 # --- My work and the list ------------------------------------------------------------------
 
 def home(request: HttpRequest) -> HttpResponse:
+    """My work for officers and managers; data entry staff land on what their records miss, viewers
+    on the reports (an empty My work was a dead end for both)."""
     user, today = request.user, timezone.localdate()
+    if not (policy.is_officer(user) or policy.is_manager(user)):
+        if policy.is_data_entry(user):
+            return render(request, "agreements/data_quality.html", {"gaps": data_quality.gaps(user)})
+        if policy.can_view_reports(user):
+            return redirect("reports")
     stale_days = ReminderPolicy.current().stale_days  # the list's "stale" filter and the reminders use it too
     return render(request, "agreements/home.html", {
         "today": today,

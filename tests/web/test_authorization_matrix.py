@@ -80,7 +80,8 @@ MILESTONE = lambda o: {"reference": o["agreement"].reference, "pk": o["milestone
 DOCUMENT = lambda o: {"reference": o["agreement"].reference, "pk": o["document"].pk}  # noqa: E731
 
 MATRIX: dict[str, list[Case]] = {
-    "home": [Case("get", signed_in())],
+    # Viewers' home is the reports (a redirect); data entry staff get the data quality page.
+    "home": [Case("get", lambda role, obj: 302 if role in ("anonymous", "viewer") else 200)],
     "agreement-list": [Case("get", signed_in())],
     "agreement-export-csv": [Case("get", signed_in())],
     # Everyone signed in keeps their own views; an empty name is refused (302 back to the list, nothing saved).

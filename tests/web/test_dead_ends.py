@@ -378,3 +378,45 @@ def test_reassigning_needs_an_owner_and_a_selection(client, manager, agreement):
     client.force_login(manager)
     page = client.post("/agreements/bulk/", {"do": "reassign"}, follow=True).content.decode()
     assert "Select at least one agreement first." in page and "Choose the new owner." in page
+
+
+# --- A home for viewers and data entry staff ----------------------------------------------------
+
+def test_a_viewer_lands_on_the_reports(client, viewer):
+    client.force_login(viewer)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == reverse("reports")
+
+
+def test_data_entry_staff_land_on_what_the_records_miss(client, data_entry, officer, agreement, restricted):
+    from tests.factories import AgreementFactory
+
+    bare = AgreementFactory(owner=officer, value=None, signed_on=None)
+    bare.parties.all().delete()
+    client.force_login(data_entry)
+    page = client.get("/").content.decode()
+    assert "Data quality" in page and "My work" not in page.split("<main")[1].split("</h1>")[0]
+    assert reverse("admin:agreements_agreement_import") in page and reverse("admin:agreements_reminder_changelist") in page
+    assert 'href="/agreements/?quality=few_parties"' in page
+    listed = client.get("/agreements/?quality=few_parties").content.decode()
+    assert bare.reference in listed and agreement.reference not in listed
+    counts = {gap.code: gap.count for gap in client.get("/").context["gaps"]}
+    assert counts["few_parties"] == 1 and counts["no_value"] >= 1
+
+
+def test_the_data_quality_page_makes_the_same_queries_at_any_size(client, data_entry, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AgreementFactory
+
+    client.force_login(data_entry)
+    sizes = []
+    for n in (2, 20):
+        while AgreementFactory._meta.model.objects.count() < n:
+            AgreementFactory(owner=officer)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        sizes.append(len(captured))
+    print(f"\ndata quality page: {sizes[0]} queries with 2 agreements, {sizes[1]} with 20")
+    assert sizes[0] == sizes[1]
