@@ -9,9 +9,6 @@ problem next to the form (400), or a conflict with the current values (409).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -313,12 +310,3 @@ def reassigned_message(handed: int, owner) -> str:
                     "Owner and team are updated; %(count)d planned milestones were handed over to %(owner)s.",
                     handed) % {"count": handed, "owner": owner}
 
-
-# --- Helpers --------------------------------------------------------------------------------------
-
-@contextmanager
-def versioned(agreement: Agreement, version: int) -> Iterator[None]:
-    """A transaction that first confirms (and locks) the version the person's form was based on."""
-    with transaction.atomic():
-        check_version(agreement, version)
-        yield
