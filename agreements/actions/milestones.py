@@ -12,7 +12,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _, gettext_lazy as _lazy
+from django.utils.translation import gettext as _, gettext_lazy, gettext_lazy as _lazy
 
 from agreements import policy
 from agreements.actions.editing import bump_version, check_version, merge_fields
@@ -82,7 +82,7 @@ def add_milestone(agreement: Agreement, *, by: User, title: str, due_on: datetim
     return milestone
 
 
-EDITABLE = {"title": _lazy("Title"), "due_on": _lazy("Due on"), "owner": _lazy("Owner")}
+EDITABLE = {"title": gettext_lazy("Title"), "due_on": gettext_lazy("Due on"), "owner": gettext_lazy("Owner")}
 
 
 def edit_milestone(milestone: Milestone, *, by: User, title: str, due_on: datetime.date, owner: User | None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _, gettext_lazy as _lazy
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agreements import policy
@@ -115,8 +115,8 @@ def reopen_milestone(request: HttpRequest, reference: str, pk: int) -> HttpRespo
 
 
 FORMS = {"done": MilestoneDoneForm, "waive": MilestoneWaiveForm, "reopen": MilestoneReopenForm}
-DONE_TEXT = {"done": _lazy("“%(title)s” is done."), "waive": _lazy("“%(title)s” is waived."),
-             "reopen": _lazy("“%(title)s” is planned again.")}
+DONE_TEXT = {"done": gettext_lazy("“%(title)s” is done."), "waive": gettext_lazy("“%(title)s” is waived."),
+             "reopen": gettext_lazy("“%(title)s” is planned again.")}
 
 
 def _close_milestone(request: HttpRequest, reference: str, pk: int, how: str, *, agreement: Agreement | None = None,
