@@ -54,8 +54,9 @@ def add_milestone(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         try:
             data = form.cleaned_data
+            # Adding changes no existing value: never a conflict (the agreement's state is re-checked).
             milestones.add_milestone(agreement, by=request.user, title=data["title"], due_on=data["due_on"],
-                                     owner=data["owner"], expected_version=data["version"])
+                                     owner=data["owner"], expected_version=None)
             messages.success(request, _("Milestone “%(title)s” is added.") % {"title": data["title"]},
                              **place("milestones"))
             return redirect(agreement.get_absolute_url() + fragment("milestones"))
