@@ -138,7 +138,7 @@ def add_round(agreement: Agreement, n: int, at: int) -> Round:
 
 def close_round(agreement: Agreement, n: int, at: int) -> Round:
     """One marks the milestone added in the previous round done, the other waives it."""
-    milestone = Milestone.objects.get(agreement=agreement, title__endswith=f" #{n - 1}")
+    milestone = Milestone.objects.filter(agreement=agreement, title__endswith=f" #{n - 1}").order_by("pk").first()
     base, pk = f"{agreement.get_absolute_url()}milestones/{milestone.pk}", milestone.pk
     forms = {"a": (f"{base}/done/", {f"done-{pk}-done_on": DONE_ON, f"done-{pk}-evidence": f"Minutes #{n}",
                                      f"done-{pk}-version": at}),
