@@ -14,7 +14,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from django_countries import countries
@@ -49,6 +49,13 @@ QUALITY_CHOICES = [
     ("owner_silent", _("No update by the owner for 60 days")),
     ("value_without_currency", _("Value without currency")),
     ("no_lead_organization", _("No lead organization")),
+]
+# Gaps of the record itself, for data entry staff (their home page, the list's "Data gaps" filter);
+# the reports' data-quality panel counts QUALITY_CHOICES only.
+RECORD_GAPS = [
+    ("no_signature_date", _("No date of signature")),
+    ("no_value", _("No value")),
+    ("few_parties", _("Fewer than two parties")),
 ]
 
 SORT_LABELS = {
@@ -95,6 +102,22 @@ class FlagCheckbox(forms.CheckboxInput):
         return True if value in self.TRUE else False if value in self.FALSE else None
 
 
+class ReferencesField(forms.Field):
+    """Any number of references (`ref=A&ref=B`): the rows a person selected on the list."""
+    widget = forms.MultipleHiddenInput
+    MAX = 500
+
+    def to_python(self, value) -> list[str]:
+        values = [str(item).strip() for item in (value or []) if str(item).strip()]
+        if len(values) > self.MAX:
+            raise forms.ValidationError(_("At most %(max)d agreements can be selected at once.") % {"max": self.MAX})
+        return values
+
+
+class ReferencesFilter(django_filters.Filter):
+    field_class = ReferencesField
+
+
 class AgreementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
     # distinct=False: these conditions never duplicate rows, and SELECT DISTINCT over the list's
@@ -119,7 +142,8 @@ class AgreementFilter(django_filters.FilterSet):
                                              min_value=0, max_value=3660)
     stale = django_filters.BooleanFilter(method="by_stale", label=_("No recent progress update"),
                                          widget=FlagCheckbox)
-    quality = django_filters.MultipleChoiceFilter(choices=QUALITY_CHOICES, method="by_quality", label=_("Data gaps"))
+    quality = django_filters.MultipleChoiceFilter(choices=QUALITY_CHOICES + RECORD_GAPS, method="by_quality",
+                                                  label=_("Data gaps"))
     confidentiality = django_filters.ChoiceFilter(choices=Agreement.Confidentiality.choices,
                                                   label=_("Confidentiality"))
     signed_after = django_filters.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("Signed from"),
@@ -143,6 +167,8 @@ class AgreementFilter(django_filters.FilterSet):
         method="by_progress_posted", label=_("Has a progress update posted between"))
     # The stage report's drill-down: agreements standing on this rung of their kind's ladder.
     stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all(), method="by_stage", label=_("Stage reached"))
+    # The list's selected rows (export the selected).
+    ref = ReferencesFilter(method="by_reference", label=_("Selected"))
 
     class Meta:
         model = Agreement
@@ -154,10 +180,10 @@ class AgreementFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        party = Party.objects.filter(agreement=OuterRef("pk")).filter(
-            Q(organization__name__icontains=value) | Q(organization__short_name__icontains=value))
-        return queryset.filter(
-            Q(reference__icontains=value) | Q(title__icontains=value) | Q(summary__icontains=value) | Exists(party))
+        return queryset.filter(search_condition(value))
+
+    def by_reference(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(reference__in=value) if value else queryset
 
     def by_focus_area(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:
@@ -292,6 +318,15 @@ def quality_q(gap: str) -> Q:
         return Q(value__isnull=False) & Q(currency="")
     if gap == "no_lead_organization":
         return Q(lead_organization__isnull=True)
+    if gap == "no_signature_date":
+        return Q(signed_on__isnull=True) & ~Q(status=Status.TERMINATED)
+    if gap == "no_value":
+        return Q(value__isnull=True)
+    if gap == "few_parties":
+        # A set read once (as no_future_milestone above): agreements with two or more organizations.
+        two = (Party.objects.order_by().values("agreement_id").annotate(n=Count("organization_id", distinct=True))
+               .filter(n__gte=2).values("agreement_id"))
+        return ~Q(pk__in=two)
     raise ValueError(gap)
 
 
@@ -307,3 +342,17 @@ def owner_choices() -> QuerySet:
     over the join: one index probe per user instead of reading every agreement (24 ms at 20,000)."""
     owns = Agreement.objects.filter(owner=OuterRef("pk"))
     return User.objects.filter(Exists(owns)).order_by("last_name", "first_name", "username")
+
+
+def search_condition(value: str) -> Q:
+    """The search box: the agreement's reference, title and summary, or one of its parties, its
+    milestones (title, evidence, waiver reason) or its progress updates (what happened, next steps).
+    Each child is an EXISTS subquery: one condition per agreement whatever it holds, no duplicate rows."""
+    party = Party.objects.filter(agreement=OuterRef("pk")).filter(
+        Q(organization__name__icontains=value) | Q(organization__short_name__icontains=value))
+    milestone = Milestone.objects.filter(agreement=OuterRef("pk")).filter(
+        Q(title__icontains=value) | Q(evidence__icontains=value) | Q(waiver_reason__icontains=value))
+    update = ProgressUpdate.objects.filter(agreement=OuterRef("pk")).filter(
+        Q(summary__icontains=value) | Q(next_steps__icontains=value))
+    return (Q(reference__icontains=value) | Q(title__icontains=value) | Q(summary__icontains=value)
+            | Exists(party) | Exists(milestone) | Exists(update))

@@ -161,6 +161,19 @@ def record_editable_agreements(user: "User", queryset: QuerySet | None = None) -
     return visible if is_manager(user) or is_data_entry(user) else visible.none()
 
 
+def can_reopen_milestone(user: "User", agreement: "Agreement") -> bool:
+    """Undo a mistaken "done" or "waived": whoever may mark a milestone done (the same people)."""
+    return can_work_on(user, agreement)
+
+
+def may_withdraw_closure(user: "User", agreement: "Agreement") -> bool:
+    """Take back a closure request: the agreement's owner, or whoever made the request, as long as
+    they still work on the agreement."""
+    if not can_work_on(user, agreement):
+        return False
+    return agreement.owner_id == user.pk or agreement.closure_requested_by_id == user.pk
+
+
 def can_add_documents(user: "User", agreement: "Agreement") -> bool:
     """Attach files: whoever works on the agreement, and those who keep its record."""
     return can_work_on(user, agreement) or can_edit_record(user, agreement)

@@ -130,6 +130,8 @@ REQUEST_CLOSURE = Rule("request_closure", _("Request closure"), MEMBER, MEMBER_T
 APPROVE = Rule("approve", _("Approve closure"), MANAGER, MANAGER_TEXT, checks=(needs_second_manager,))
 REJECT = Rule("reject", _("Reject closure"), MANAGER, MANAGER_TEXT, needs_reason=True)
 TERMINATE = Rule("terminate", _("Terminate"), MANAGER, MANAGER_TEXT, needs_reason=True)
+WITHDRAW = Rule("withdraw", _("Withdraw the closure request"), policy.may_withdraw_closure,
+                _("Only the owner or the person who requested the closure may withdraw it."))
 REOPEN = Rule("reopen", _("Reopen"), MANAGER, MANAGER_TEXT, needs_reason=True, checks=(needs_signature_to_reopen,))
 
 WORKFLOW: dict[str, dict[str, Rule]] = {
@@ -141,7 +143,14 @@ WORKFLOW: dict[str, dict[str, Rule]] = {
     Status.COMPLETED: {Status.IN_PROGRESS: REOPEN},
     Status.TERMINATED: {Status.IN_PROGRESS: REOPEN},
 }
+# Second doors to a status another rule of the table already leads to, told apart by their action
+# (a pending closure goes back to "in progress" by a manager's rejection or by its requester's withdrawal).
+SIDE_DOORS: dict[str, dict[str, tuple[str, Rule]]] = {
+    Status.PENDING_CLOSURE: {WITHDRAW.action: (Status.IN_PROGRESS, WITHDRAW)},
+}
 RULES_BY_ACTION: dict[str, Rule] = {rule.action: rule for targets in WORKFLOW.values() for rule in targets.values()}
+RULES_BY_ACTION.update({rule.action: rule for doors in SIDE_DOORS.values() for _to, rule in doors.values()})
+SIDE_DOOR_ACTIONS = frozenset(action for doors in SIDE_DOORS.values() for action in doors)
 
 
 def target_of(status: str, action: str) -> str | None:
@@ -149,10 +158,25 @@ def target_of(status: str, action: str) -> str | None:
     for to, rule in WORKFLOW.get(status, {}).items():
         if rule.action == action:
             return to
-    return None
+    door = SIDE_DOORS.get(status, {}).get(action)
+    return door[0] if door else None
 
 
-def _rule_for(from_status: str, to: str) -> Rule:
+def side_door_target(action: str) -> str:
+    """Where a side door leads, from whichever status it opens."""
+    return next(to for doors in SIDE_DOORS.values() for name, (to, _rule) in doors.items() if name == action)
+
+
+def _rule_for(from_status: str, to: str, action: str | None = None) -> Rule:
+    door = SIDE_DOORS.get(from_status, {}).get(action) if action else None
+    if door and door[0] == to:
+        return door[1]
+    if action in SIDE_DOOR_ACTIONS:
+        raise TransitionError(
+            _("“%(action)s” is not possible from %(status)s.")
+            % {"action": RULES_BY_ACTION[action].label, "status": Status(from_status).label.lower()},
+            code="invalid_transition",
+        )
     try:
         return WORKFLOW[from_status][to]
     except KeyError:
@@ -175,6 +199,11 @@ class Option:
     def to_label(self) -> str:
         return Status(self.to).label
 
+    @property
+    def key(self) -> str:
+        """What names it in URLs and form prefixes: the target status, or the action of a side door."""
+        return self.rule.action if self.rule.action in SIDE_DOOR_ACTIONS else self.to
+
 
 def available_transitions(agreement: Agreement, user: User) -> list[Option]:
     """The transitions this user has the right to take from the current status, each with
@@ -184,11 +213,17 @@ def available_transitions(agreement: Agreement, user: User) -> list[Option]:
         if not rule.who(user, agreement):
             continue
         options.append(Option(to, rule, rule.refusal(agreement, user, check_comment=False)))
+    for to, rule in SIDE_DOORS.get(agreement.status, {}).values():
+        if rule.who(user, agreement):
+            options.append(Option(to, rule, rule.refusal(agreement, user, check_comment=False)))
     return options
 
 
-def transition(agreement: Agreement, to: str, *, by: User, comment: str = "", at: datetime.datetime | None = None) -> TransitionLog:
+def transition(agreement: Agreement, to: str, *, by: User, comment: str = "", at: datetime.datetime | None = None,
+               action: str | None = None) -> TransitionLog:
     """Move `agreement` to status `to` on behalf of `by`, or raise TransitionError.
+
+    `action` names a side door (SIDE_DOORS, e.g. "withdraw") when it is not the table's own rule.
 
     The row is locked (select_for_update) and every check runs again on the locked, fresh
     row, so of two people acting at once exactly one succeeds; the other gets the reason
@@ -198,11 +233,13 @@ def transition(agreement: Agreement, to: str, *, by: User, comment: str = "", at
     at = at or timezone.now()
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        if action in SIDE_DOOR_ACTIONS:
+            _rule_for(locked.status, to, action)  # a side door closed from here says so, not "already ..."
         if locked.status == to:
             raise TransitionError(
                 _("This agreement is already %(status)s.") % {"status": Status(to).label.lower()}, code="already"
             )
-        rule = _rule_for(locked.status, to)
+        rule = _rule_for(locked.status, to, action)
         if not policy.can_view(by, locked):
             raise TransitionError(_("You cannot see this agreement."), code="forbidden")
         reason = rule.refusal(locked, by, comment)

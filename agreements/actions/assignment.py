@@ -69,3 +69,18 @@ def _hand_over(agreement: Agreement, whose: Q, owner: User, by: User) -> int:
     bulk_update_with_history(milestones, Milestone, ["owner"], default_user=by,
                              default_change_reason="Handed over with the agreement")
     return len(milestones)
+
+
+def reassign_many(agreements: Iterable[Agreement], *, by: User, owner: User) -> int:
+    """The list's bulk action: each agreement to a new owner (team kept, the new owner taken off it,
+    planned milestones handed over as on the reassign page); return how many changed owner."""
+    if not policy.is_manager(by):
+        raise PermissionDenied(_("Only a manager may reassign an agreement."))
+    changed = 0
+    with transaction.atomic():
+        for agreement in agreements:
+            if agreement.owner_id == owner.pk:
+                continue
+            reassign(agreement, by=by, owner=owner, team=list(agreement.team.all()), expected_version=None)
+            changed += 1
+    return changed

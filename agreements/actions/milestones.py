@@ -1,4 +1,4 @@
-"""Milestones: add, edit, mark done, waive.
+"""Milestones: add, edit, mark done, waive, reopen (undo a mistaken "done" or "waived").
 
 Each change is asked of the policy, refused on an agreement that moved on since the form
 was opened (the agreement's version, see agreements.actions.editing), and bumps that version so
@@ -11,11 +11,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
 from agreements import policy
-from agreements.actions.editing import bump_version, check_version
+from agreements.actions.editing import bump_version, check_version, merge_fields
 from agreements.models import Agreement, Milestone, Status, User
 
 
@@ -82,14 +82,43 @@ def add_milestone(agreement: Agreement, *, by: User, title: str, due_on: datetim
     return milestone
 
 
+EDITABLE = {"title": gettext_lazy("Title"), "due_on": gettext_lazy("Due on"), "owner": gettext_lazy("Owner")}
+
+
 def edit_milestone(milestone: Milestone, *, by: User, title: str, due_on: datetime.date, owner: User | None,
-                   expected_version: int | None) -> Milestone:
+                   expected_version: int | None, seen: dict | None = None) -> Milestone:
+    """Save the milestone's title, due date and owner.
+
+    With `seen` (the values the person's form showed: title, due_on, owner id) only the fields they
+    changed are written, over whatever is stored now, and only a field somebody else changed
+    meanwhile to another value is a conflict (editing.FieldConflict); without it, the agreement's
+    version decides (an older caller)."""
+    agreement = milestone.agreement
     with transaction.atomic():
-        _locked_for_change(milestone.agreement, by, expected_version)
-        milestone.title, milestone.due_on, milestone.owner = title, due_on, owner or milestone.agreement.owner
+        _locked_for_change(agreement, by, None if seen is not None else expected_version)
+        wanted = {"title": title, "due_on": due_on, "owner": (owner or agreement.owner).pk if (owner or agreement.owner)
+                  else None}
+        if seen is not None:
+            fresh = Milestone.objects.filter(pk=milestone.pk).first()
+            if fresh is None:
+                raise MilestoneError(_("This milestone no longer exists."), code="gone")
+            current = {"title": fresh.title, "due_on": fresh.due_on, "owner": fresh.owner_id}
+            seen = {**seen, "owner": seen.get("owner") or agreement.owner_id}
+            wanted = merge_fields(EDITABLE, current=current, seen=seen, wanted=wanted, shown=_shown)
+        milestone.title, milestone.due_on, milestone.owner_id = wanted["title"], wanted["due_on"], wanted["owner"]
         _save(milestone, by)
-        bump_version(milestone.agreement)
+        bump_version(agreement)
     return milestone
+
+
+def _shown(name: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if name == "due_on":
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if name == "owner":
+        return str(User.objects.filter(pk=value).first() or "—")
+    return str(value)
 
 
 def complete_milestone(milestone: Milestone, *, by: User, done_on: datetime.date, evidence: str,
@@ -110,6 +139,43 @@ def waive_milestone(milestone: Milestone, *, by: User, reason: str, expected_ver
         _locked_for_change(milestone.agreement, by, expected_version)
         _require_planned(milestone)
         milestone.state, milestone.waiver_reason = Milestone.State.WAIVED, reason.strip()
+        _save(milestone, by)
+        bump_version(milestone.agreement)
+    return milestone
+
+
+REOPEN_REASON_MAX = 100  # kept as the history row's change reason, which the timeline shows
+
+
+def reopen_milestone(milestone: Milestone, *, by: User, reason: str, expected_version: int | None = None) -> Milestone:
+    """Put a done or waived milestone back to planned, with the reason (the timeline shows it).
+
+    Allowed to whoever may mark it done (policy.can_reopen_milestone). Refused while a closure
+    request waits for approval: the request says every milestone is closed."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        if not policy.can_reopen_milestone(by, milestone.agreement):
+            raise PermissionDenied(str(NOT_MEMBER))
+        check_version(milestone.agreement, expected_version)
+        refusal = _state_refusal(milestone.agreement)
+        if not refusal and milestone.agreement.status == Status.PENDING_CLOSURE:
+            refusal = _("The closure request is waiting for approval: withdraw it (or ask a manager to reject it) "
+                        "before reopening a milestone.")
+        if refusal:
+            raise MilestoneError(refusal, code="state")
+        if not reason:
+            raise MilestoneError({"reason": _("Say why the milestone is reopened.")}, code="reason")
+        if len(reason) > REOPEN_REASON_MAX:
+            raise MilestoneError({"reason": _("Keep the reason to %(max)d characters.") % {"max": REOPEN_REASON_MAX}},
+                                 code="reason")
+        state = Milestone.objects.filter(pk=milestone.pk).values_list("state", flat=True).first()
+        if state is None:
+            raise MilestoneError(_("This milestone no longer exists."), code="gone")
+        if state == Milestone.State.PLANNED:
+            raise MilestoneError(_("“%(title)s” is already planned: someone reopened it meanwhile.")
+                                 % {"title": milestone.title}, code="planned")
+        milestone.state, milestone.done_on, milestone.waiver_reason = Milestone.State.PLANNED, None, ""
+        milestone._change_reason = reason
         _save(milestone, by)
         bump_version(milestone.agreement)
     return milestone

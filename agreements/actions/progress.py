@@ -1,4 +1,5 @@
-"""Progress updates: the latest one sets the agreement's health and "last updated"."""
+"""Progress updates: the latest one sets the agreement's health and "last updated"; the approval of a
+closure records the final one."""
 from __future__ import annotations
 
 import datetime
@@ -9,8 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements import health as honest_health, policy
-from agreements.models import Agreement, ProgressUpdate, User
+from agreements import health as honest_health, policy, workflow
+from agreements.models import Agreement, ProgressUpdate, Status, TransitionLog, User
 
 
 def record_progress(
@@ -52,3 +53,15 @@ def record_progress(
 def reason_needed(suggestion: honest_health.Suggestion) -> str:
     return _("The data suggests “%(health)s” (%(why)s): say why the health is better than that.") % {
         "health": suggestion.label, "why": "; ".join(suggestion.reasons)}
+
+
+def approve_closure(agreement: Agreement, *, by: User, percent_complete: int, health: str, comment: str = "",
+                    at: datetime.datetime | None = None) -> TransitionLog:
+    """Complete a pending closure (workflow: a second manager) and record the final health and
+    percent as a progress update, in one transaction: both happen or neither."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        log = workflow.transition(agreement, Status.COMPLETED, by=by, comment=comment, at=at)
+        record_progress(agreement, by=by, percent_complete=percent_complete, health=health, at=at,
+                        summary=comment.strip() or _("Final progress, recorded when the closure was approved."))
+    return log

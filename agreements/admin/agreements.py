@@ -166,7 +166,8 @@ def make_transition_action(rule: workflow.Rule):
                         gettext("“%(action)s” is not possible from %(status)s.")
                         % {"action": rule.label, "status": agreement.get_status_display().lower()}
                     )
-                workflow.transition(agreement, to, by=request.user, comment=form.cleaned_data["comment"])
+                workflow.transition(agreement, to, by=request.user, comment=form.cleaned_data["comment"],
+                                    action=rule.action)
                 done += 1
             except workflow.TransitionError as error:
                 modeladmin.message_user(request, f"{agreement.reference}: {' '.join(error.messages)}", messages.ERROR)

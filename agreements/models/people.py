@@ -36,3 +36,22 @@ class User(AbstractUser):
         """The language to address this person in: theirs, else the site's."""
         codes = {code for code, _name in settings.LANGUAGES}
         return self.language if self.language in codes else settings.LANGUAGE_CODE
+
+
+class SavedView(models.Model):
+    """A person's named filter of the agreement list ("my views"): the list's query string, kept as
+    the list's URL parameters are (DESIGN.md, "URLs"), so a view opens exactly what was saved."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -19,12 +19,15 @@ from agreements.actions.editing import StaleEdit
 from agreements.models import Agreement, Document, Milestone, Party, User
 from agreements.web.followup_forms import followup_context
 from agreements.web.forms import (
+    ClosureApprovalForm,
     DocumentForm,
     MilestoneDoneForm,
     MilestoneForm,
+    MilestoneReopenForm,
     MilestoneWaiveForm,
     ProgressForm,
     TransitionForm,
+    status_stamp,
 )
 from agreements.web.timeline import timeline
 
@@ -105,6 +108,9 @@ def _milestones(agreement: Agreement, forms: dict, can_work: bool) -> list[Miles
                 prefix=f"done-{milestone.pk}", initial={"version": version})
             milestone.waive_form = forms.get(("waive", milestone.pk)) or MilestoneWaiveForm(
                 prefix=f"waive-{milestone.pk}", initial={"version": version})
+        elif can_work:  # done or waived: it can be reopened (policy.can_reopen_milestone is can_work_on)
+            milestone.reopen_form = forms.get(("reopen", milestone.pk)) or MilestoneReopenForm(
+                prefix=f"reopen-{milestone.pk}", initial={"version": version})
     return rows
 
 
@@ -118,9 +124,14 @@ def _milestone_counts(milestones: list[Milestone]) -> dict[str, int]:
 
 def _transitions(agreement: Agreement, user: User, forms: dict) -> list[tuple[workflow.Option, TransitionForm]]:
     """Every transition this user has the right to, with the reason when it is blocked now."""
-    return [(option, forms.get(("transition", option.to)) or TransitionForm(
-        prefix=f"t-{option.to}", initial={"version": agreement.version}))
-        for option in workflow.available_transitions(agreement, user)]
+    initial = {"version": agreement.version, "status_seen": status_stamp(agreement)}
+    options = []
+    for option in workflow.available_transitions(agreement, user):
+        form = forms.get(("transition", option.key))
+        if form is None and option.rule is workflow.APPROVE:
+            form = ClosureApprovalForm(prefix=f"t-{option.key}", initial=initial, agreement=agreement)
+        options.append((option, form or TransitionForm(prefix=f"t-{option.key}", initial=initial)))
+    return options
 
 
 def _problem(forms: dict) -> dict | None:
@@ -135,6 +146,9 @@ def _problem(forms: dict) -> dict | None:
 def conflict(request: HttpRequest, reference: str, form, error: StaleEdit, key) -> HttpResponse:
     """Somebody changed the agreement meanwhile: show the current page, the person's input kept."""
     agreement = load_agreement(request.user, reference)
-    form.with_current_version(agreement.version)
+    if hasattr(form, "after_conflict"):
+        form.after_conflict(agreement)
+    else:
+        form.with_current_version(agreement.version)
     form.add_error(None, error)
     return render_agreement_page(request, agreement, status=409, forms={key: form})

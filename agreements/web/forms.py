@@ -92,6 +92,34 @@ class MilestoneForm(VersionedForm):
         return self.people.get(pk) if pk not in (None, "") else None
 
 
+class MilestoneEditForm(MilestoneForm):
+    """The edit page's form: it also carries the values the person saw, so that only a field they
+    changed that somebody else changed meanwhile is a conflict (agreements.actions.editing.merge_fields)."""
+    seen_title = forms.CharField(widget=forms.HiddenInput, required=False, max_length=300)
+    seen_due_on = forms.DateField(widget=forms.HiddenInput, required=False)
+    seen_owner = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def seen(self) -> dict | None:
+        """What the form showed, or None for a form without it (a page saved long ago)."""
+        data = self.cleaned_data
+        if not data.get("seen_title") or not data.get("seen_due_on"):
+            return None
+        return {"title": data["seen_title"], "due_on": data["seen_due_on"], "owner": data.get("seen_owner")}
+
+    def with_current_values(self, milestone: Milestone, version: int) -> None:
+        """After a conflict: keep what the person typed, but what they saw is now what is stored."""
+        self.with_current_version(version)
+        data = self.data.copy()
+        data.update({"seen_title": milestone.title, "seen_due_on": milestone.due_on.isoformat(),
+                     "seen_owner": str(milestone.owner_id or "")})
+        self.data = data
+
+
+class MilestoneReopenForm(VersionedForm):
+    reason = forms.CharField(label=_("Why is it reopened?"), max_length=100,
+                             help_text=_("Shown on the timeline, e.g. “marked done by mistake”."))
+
+
 class MilestoneDoneForm(VersionedForm):
     done_on = forms.DateField(label=_("Done on"), widget=DATE)
     evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
@@ -110,6 +138,40 @@ class MilestoneWaiveForm(VersionedForm):
 class TransitionForm(VersionedForm):
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               max_length=4000)
+    # When the status last changed, as the page showed it: a transition is refused only when the
+    # status itself changed meanwhile (edits of milestones or of the record are no conflict).
+    status_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+    final_fields: tuple[str, ...] = ()
+
+    def extra_fields(self):
+        """The fields shown above the comment (the approval's final progress)."""
+        return [self[name] for name in self.final_fields]
+
+    def after_conflict(self, agreement: Agreement) -> None:
+        self.with_current_version(agreement.version)
+        data = self.data.copy()
+        data[self.add_prefix("status_seen")] = status_stamp(agreement)
+        self.data = data
+
+
+def status_stamp(agreement: Agreement) -> str:
+    return agreement.status_changed_at.isoformat() if agreement.status_changed_at else ""
+
+
+class ClosureApprovalForm(TransitionForm):
+    """Approving a closure records the final progress, so a completed agreement does not keep
+    saying "At risk, 55 %"."""
+    percent_complete = forms.IntegerField(
+        label=_("Final percent complete"), min_value=0, max_value=100,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"}))
+    health = forms.ChoiceField(label=_("Final health"), choices=Health.choices[1:], widget=forms.RadioSelect)
+    final_fields = ("percent_complete", "health")
+
+    def __init__(self, *args, agreement: Agreement | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agreement is not None and not self.is_bound:
+            self.initial.setdefault("percent_complete", 100)
+            self.initial.setdefault("health", agreement.health if agreement.health != Health.UNKNOWN else Health.ON_TRACK)
 
 
 class DocumentForm(forms.Form):
@@ -136,6 +198,34 @@ class ReassignForm(VersionedForm):
         required=False, initial=True)
 
 
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+
+class BulkForm(forms.Form):
+    """The list's bulk actions for managers: the selected rows (checkboxes `ref`) and what to do."""
+    REASSIGN, EXPORT_XLSX, EXPORT_CSV = "reassign", "export-xlsx", "export-csv"
+    ref = forms.MultipleChoiceField(required=True, widget=forms.MultipleHiddenInput,
+                                    error_messages={"required": _("Select at least one agreement first.")})
+    do = forms.ChoiceField(label=_("With the selected"), choices=[
+        (REASSIGN, _("Reassign to…")), (EXPORT_XLSX, _("Export as XLSX")), (EXPORT_CSV, _("Export as CSV"))])
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=assignable_users(), required=False,
+                                   empty_label=_("Choose an officer"))
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refs = self.data.getlist("ref") if hasattr(self.data, "getlist") else []
+        self.fields["ref"].choices = [(ref, ref) for ref in refs[:500]]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("do") == self.REASSIGN and not data.get("owner"):
+            self.add_error("owner", _("Choose the new owner."))
+        return data
+
+
 # --- The list's filter form (the FilterSet is agreements.filters; this only shapes its widgets) --
 
 def shape_filter_form(form: forms.Form) -> forms.Form:
@@ -145,7 +235,7 @@ def shape_filter_form(form: forms.Form) -> forms.Form:
     for name in ("status", "health", "pillar", "focus_area", "quality"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
     fields["sort"].choices = [("", _("Reference (default)"))] + sort_choices()
-    fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, title, summary or party")})
+    fields["q"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, title, party, milestone or update")})
     fields["owner"].widget = forms.Select(choices=_owner_choices(form.data.get("owner", "") if form.data else ""))
     fields["country"].widget = forms.CheckboxSelectMultiple(choices=_countries_in_use(form))
     return form
@@ -173,7 +263,8 @@ def _countries_in_use(form: forms.Form) -> list[tuple[str, str]]:
 
 
 def milestone_initial(milestone: Milestone, version: int) -> dict:
-    return {"title": milestone.title, "due_on": milestone.due_on, "owner": milestone.owner_id or "", "version": version}
+    return {"title": milestone.title, "due_on": milestone.due_on, "owner": milestone.owner_id or "", "version": version,
+            "seen_title": milestone.title, "seen_due_on": milestone.due_on, "seen_owner": milestone.owner_id or ""}
 
 
 def submitted(request):

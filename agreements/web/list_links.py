@@ -54,7 +54,7 @@ def sort_columns(query: QueryDict) -> dict[str, Column]:
 
 # Filters the list applies but its form does not show (the dashboard's and the digest's drill-downs):
 # carried as hidden inputs so that applying another filter keeps them; their chip removes them.
-HIDDEN_FILTERS = ("currency", "milestone_due", "milestone_done", "status_changed", "progress_posted", "stage")
+HIDDEN_FILTERS = ("currency", "milestone_due", "milestone_done", "status_changed", "progress_posted", "stage", "ref")
 # Date ranges read as one phrase: "Milestone done 1–31 Aug 2026".
 RANGE_PHRASES = {
     "milestone_due": _("Milestone due %(range)s"),

@@ -5,6 +5,9 @@ from agreements.web import dashboard as report_views, followup_views, milestone_
 urlpatterns = [
     path("", views.home, name="home"),
     path("agreements/", views.agreement_list, name="agreement-list"),
+    path("agreements/bulk/", views.bulk_action, name="agreement-bulk"),
+    path("agreements/views/", views.save_view, name="saved-view-save"),
+    path("agreements/views/<int:pk>/delete/", views.delete_view, name="saved-view-delete"),
     path("agreements/export.csv", views.export_agreements, {"fmt": "csv"}, name="agreement-export-csv"),
     path("agreements/export.xlsx", views.export_agreements, {"fmt": "xlsx"}, name="agreement-export-xlsx"),
     path("agreements/milestones.csv", views.export_agreements, {"fmt": "milestones-csv"},
@@ -25,6 +28,8 @@ urlpatterns = [
     path("agreements/<str:reference>/dependencies/", followup_views.add_dependency, name="dependency-add"),
     path("agreements/<str:reference>/dependencies/<int:pk>/delete/", followup_views.remove_dependency,
          name="dependency-remove"),
+    path("agreements/<str:reference>/milestones/<int:pk>/reopen/", milestone_views.reopen_milestone,
+         name="milestone-reopen"),
     path("reports/", report_views.dashboard, name="reports"),
     path("reports/stages/", followup_views.stage_report, name="report-stages"),
     path("preferences/", preferences.preferences, name="preferences"),

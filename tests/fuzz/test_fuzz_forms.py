@@ -144,6 +144,16 @@ FORMS: dict[str, Form] = {
         "dep-milestone": ["", *PLAIN_TEXT], "dep-note": PLAIN_TEXT}),
     "dependency-remove": Form("officer", lambda w: reverse("dependency-remove", args=[w.ref, w.dependency.pk]),
                               lambda w: {"confirm": ["1", "", "on"]}),
+    "milestone-reopen": Form("officer", milestone_url("milestone-reopen"), lambda w: {
+        f"reopen-{w.milestone.pk}-reason": PLAIN_TEXT, f"reopen-{w.milestone.pk}-version": w.version}),
+    "agreement-bulk": Form("manager", lambda w: reverse("agreement-bulk"), lambda w: {
+        "ref": [w.ref, "T-99999"], "do": ["reassign", "export-xlsx", "export-csv"],
+        "owner": ["", *w.pks("officer", "teammate")], "query": ["overdue=1", ""]}, allowed=(302,)),
+    "saved-view-save": Form("officer", lambda w: reverse("saved-view-save"), lambda w: {
+        "name": PLAIN_TEXT, "query": ["overdue=1&member=me", "q=%E6%9D%B1%E4%BA%AC&per_page=50", ""]},
+        allowed=(302,)),
+    "saved-view-delete": Form("officer", lambda w: reverse("saved-view-delete", args=[1]), lambda w: {},
+                              allowed=(302, 404), examples=10),
     "preferences": Form("officer", lambda w: reverse("preferences"), lambda w: {
         "language": ["en", "ru", "ja"], "time_zone": ["UTC", "Asia/Tashkent", "Pacific/Kiritimati"],
         "notify_stale": ["on"], "notify_digest": ["on"]}),

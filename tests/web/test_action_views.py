@@ -38,11 +38,16 @@ def signed_in(client, officer):
 def test_posting_progress_updates_health_and_shows_on_the_timeline(signed_in, working):
     response = signed_in.post(url("agreement-progress", working), {
         "percent_complete": 45, "health": "at_risk", "summary": "Customs delay at Dostyk", "next_steps": "Escalate"})
-    assert response.status_code == 302 and response["Location"].endswith("#timeline")
+    assert response.status_code == 302 and response["Location"].endswith("#timeline-message")
     working.refresh_from_db()
     assert (working.health, working.percent_complete) == ("at_risk", 45)
     page = signed_in.get(response["Location"]).content.decode()
-    assert "Your progress update is posted." in page and "Customs delay at Dostyk" in page and "Escalate" in page
+    assert "Customs delay at Dostyk" in page and "Escalate" in page
+    # The confirmation is where the person lands (inside the timeline, focused), not at the top of the page.
+    timeline = page.split('id="timeline"')[1]
+    region = timeline.split('id="timeline-message"')[1].split("</div>")[0]
+    assert 'role="status"' in region and "data-focus-on-load" in region and "Your progress update is posted." in region
+    assert "Your progress update is posted." not in page.split('id="timeline"')[0]
 
 
 def test_invalid_progress_re_renders_with_messages_next_to_fields(signed_in, working):
@@ -127,7 +132,7 @@ def test_a_milestone_already_done_is_not_done_again(signed_in, working):
     prefix = f"waive-{milestone.pk}"
     response = signed_in.post(url("milestone-waive", working, milestone.pk),
                               {f"{prefix}-waiver_reason": "x", f"{prefix}-version": working.version})
-    assert response.status_code == 400
+    assert response.status_code == 409  # somebody closed it meanwhile: the only conflict a waive form can meet
     assert "is already done" in response.content.decode()
 
 
@@ -164,19 +169,18 @@ def test_a_stale_milestone_edit_is_refused_with_the_current_values(client, offic
     assert resubmitted.status_code == 302
 
 
-def test_a_stale_done_form_does_not_overwrite_and_shows_the_page_as_it_is_now(signed_in, working, manager):
+def test_a_done_form_from_before_a_hold_is_no_conflict(signed_in, working, manager):
+    """The hold changed the status, not the milestone: marking it done still applies (milestones may be
+    closed on hold); only a change of the same thing is a conflict."""
     first, second = MilestoneFactory(agreement=working, title="First"), MilestoneFactory(agreement=working, title="Second")
     opened_version = working.version
     workflow.transition(working, Status.ON_HOLD, by=manager, comment="Budget freeze")  # meanwhile
     prefix = f"done-{second.pk}"
     response = signed_in.post(url("milestone-done", working, second.pk), {
         f"{prefix}-done_on": "2026-01-05", f"{prefix}-evidence": "Report", f"{prefix}-version": opened_version})
-    assert response.status_code == 409
-    body = response.content.decode()
-    assert "Somebody else changed this agreement" in body and "On hold" in body and "Budget freeze" in body
-    assert ">\nReport</textarea>" in body and f'id="done-{second.pk}" open' in body  # their input, kept
-    second.refresh_from_db()
-    assert second.state == "planned" and first.state == "planned"
+    assert response.status_code == 302 and response["Location"].endswith(f"#milestone-{second.pk}-message")
+    second.refresh_from_db(), first.refresh_from_db()
+    assert second.state == "done" and first.state == "planned"
 
 
 def test_a_transition_from_an_old_page_is_refused(client, officer, manager, second_manager, working):
@@ -185,7 +189,8 @@ def test_a_transition_from_an_old_page_is_refused(client, officer, manager, seco
     workflow.transition(working, Status.IN_PROGRESS, by=manager, comment="Report missing")  # rejected...
     workflow.transition(working, Status.PENDING_CLOSURE, by=officer)  # ...and requested again
     client.force_login(second_manager)
-    response = client.post(url("agreement-transition", working, "completed"), {"t-completed-version": opened_version})
+    response = client.post(url("agreement-transition", working, "completed"), {
+        "t-completed-version": opened_version, "t-completed-percent_complete": 100, "t-completed-health": "on_track"})
     assert response.status_code == 409
     working.refresh_from_db()
     assert working.status == Status.PENDING_CLOSURE
@@ -217,11 +222,12 @@ def test_closure_is_approved_by_a_second_manager_only(client, manager, second_ma
     client.post(url("agreement-transition", working, "pending_closure"), {"t-pending_closure-version": working.version})
     working.refresh_from_db()
     assert working.status == Status.PENDING_CLOSURE
-    refused = client.post(url("agreement-transition", working, "completed"), {"t-completed-version": working.version})
+    final = {"t-completed-percent_complete": 100, "t-completed-health": "on_track"}
+    refused = client.post(url("agreement-transition", working, "completed"), {"t-completed-version": working.version, **final})
     assert refused.status_code == 400
     assert "Approval needs a second manager" in refused.content.decode()
     client.force_login(second_manager)
-    approved = client.post(url("agreement-transition", working, "completed"), {"t-completed-version": working.version})
+    approved = client.post(url("agreement-transition", working, "completed"), {"t-completed-version": working.version, **final})
     assert approved.status_code == 302
     working.refresh_from_db()
     assert working.status == Status.COMPLETED

@@ -88,9 +88,15 @@ DEPENDENCY = lambda o: {"reference": o["agreement"].reference, "pk": Dependency.
 DOCUMENT = lambda o: {"reference": o["agreement"].reference, "pk": o["document"].pk}  # noqa: E731
 
 MATRIX: dict[str, list[Case]] = {
-    "home": [Case("get", signed_in())],
+    # Viewers' home is the reports (a redirect); data entry staff get the data quality page.
+    "home": [Case("get", lambda role, obj: 302 if role in ("anonymous", "viewer") else 200)],
     "agreement-list": [Case("get", signed_in())],
     "agreement-export-csv": [Case("get", signed_in())],
+    # Everyone signed in keeps their own views; an empty name is refused (302 back to the list, nothing saved).
+    # Managers' bulk actions on the list; an empty selection is refused with a message (302 back to the list).
+    "agreement-bulk": [Case("post", signed_in(lambda r, o: r in MANAGERS, ok=302))],
+    "saved-view-save": [Case("post", signed_in(ok=302))],
+    "saved-view-delete": [Case("post", signed_in(ok=404), lambda o: {"pk": 999999})],
     "agreement-export-xlsx": [Case("get", signed_in())],
     "milestone-export-csv": [Case("get", signed_in())],
     "reports": [Case("get", signed_in(reads_reports))],
@@ -112,6 +118,8 @@ MATRIX: dict[str, list[Case]] = {
     "agreement-transition": [
         Case("post", page(works_on, ok=400), lambda o: {**REF(o), "to": "on_hold"}),
         Case("post", page(lambda r, o: r in MANAGERS, ok=400), lambda o: {**REF(o), "to": "terminated"}),
+        # Withdrawing a closure request: the owner or whoever requested it (nobody has, here), not other managers.
+        Case("post", page(lambda r, o: r == "officer", ok=400), lambda o: {**REF(o), "to": "withdraw"}),
     ],
     "document-upload": [Case("post", page(lambda r, o: works_on(r, o) or keeps_records(r, o), ok=400), REF)],
     "agreement-reassign": [Case("get", page(lambda r, o: r in MANAGERS), REF),
@@ -127,6 +135,7 @@ MATRIX: dict[str, list[Case]] = {
     "report-stages": [Case("get", signed_in(reads_reports))],
     # The public progress page: everyone, signed in or not.
     "public-progress": [Case("get", lambda role, obj: 200)],
+    "milestone-reopen": [Case("post", page(works_on, ok=400), MILESTONE)],
 }
 
 

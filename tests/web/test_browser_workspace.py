@@ -91,6 +91,7 @@ def test_officer_reports_and_requests_closure_then_a_second_manager_approves(liv
     expect(closures).to_contain_text("CAJ-2025-042")
     closures.get_by_role("link", name="Review").click()
     page.locator("#actions summary", has_text="Approve closure").click()
+    expect(page.get_by_label("Final percent complete")).to_have_value("100")  # the final figures are asked
     page.get_by_role("button", name="Confirm: Approve closure").click()
     expect(page.get_by_text("CAJ-2025-042 is now completed.")).to_be_visible()
     expect(page.locator(".agreement-header")).to_contain_text("Completed")
@@ -102,7 +103,7 @@ def test_officer_reports_and_requests_closure_then_a_second_manager_approves(liv
     expect(page.locator("table.data--agreements tbody tr")).to_contain_text("Completed")
 
     navoi.refresh_from_db()
-    assert navoi.status == Status.COMPLETED and navoi.health == "on_track" and navoi.percent_complete == 95
+    assert navoi.status == Status.COMPLETED and navoi.health == "on_track" and navoi.percent_complete == 100
     assert list(TransitionLog.objects.filter(agreement=navoi).values_list("to_status", "by__username")[:2]) == [
         ("completed", second_manager.username), ("pending_closure", officer.username)]
 

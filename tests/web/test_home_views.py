@@ -104,15 +104,20 @@ def test_managers_see_closures_waiting_and_which_need_another_manager(client, ma
     assert "You requested it" not in section(client.get("/").content.decode(), "closures")
 
 
-def test_officers_and_viewers_have_no_closure_section(client, officer, viewer, mine):
-    for user in (officer, viewer):
-        client.force_login(user)
-        assert 'id="closures"' not in client.get("/").content.decode()
+def test_officers_have_no_closure_section(client, officer, mine):
+    client.force_login(officer)
+    assert 'id="closures"' not in client.get("/").content.decode()
 
 
-def test_a_viewer_without_agreements_gets_a_friendly_page(client, viewer, mine):
+def test_a_viewer_lands_on_the_reports_instead_of_an_empty_my_work(client, viewer, mine):
+    """A viewer owns and works on nothing: My work was always empty for them (issue 18)."""
     client.force_login(viewer)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain == [("/reports/", 302)] and response.status_code == 200
+
+
+def test_an_officer_without_agreements_gets_a_friendly_page(client, other_officer, mine):
+    client.force_login(other_officer)
     body = client.get("/").content.decode()
     assert "You do not own or work on any open agreement." in body
     assert "Browse all agreements" in body
-

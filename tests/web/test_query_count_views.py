@@ -54,17 +54,19 @@ def cast(officer, teammate, manager):
 
 
 PATHS = ["/", "/agreements/", "/agreements/?q=Memorandum&overdue=1&sort=-updated&member=me",
-         "/agreements/?status=nonsense&pillar=zzz", "/agreements/?page=2"]
+         "/agreements/?status=nonsense&pillar=zzz", "/agreements/?page=2", "/agreements/?q=Hazard+maps",
+         "/agreements/?per_page=100"]
 
 
 @pytest.mark.parametrize("who", ["officer", "manager", "viewer"])
 def test_list_and_my_work_queries_do_not_grow_with_rows(client, request, cast, who):
     client.force_login(request.getfixturevalue(who))
+    paths = PATHS if who != "viewer" else PATHS[1:]  # a viewer's "/" is a redirect to the reports
     add_agreements(FEW, *cast)
-    few = {path: count_queries(client, path) for path in PATHS}
+    few = {path: count_queries(client, path) for path in paths}
     add_agreements(MANY - FEW, *cast)
-    many = {path: count_queries(client, path) for path in PATHS}
-    for path in PATHS:
+    many = {path: count_queries(client, path) for path in paths}
+    for path in paths:
         print(f"\n{who} {path}: {few[path]} queries with {FEW} agreements, {many[path]} with {MANY}")
     assert many == few
 

@@ -1,7 +1,9 @@
 /* Small progressive enhancements; every page works without this file.
    - On a phone, the list's filter panel starts folded (it is open without JS).
    - A submitted form's buttons are disabled, so a double click posts once.
-   - A file over the upload limit is reported before it is sent. */
+   - A file over the upload limit is reported before it is sent.
+   - A confirmation shown beside the section just changed takes the focus (screen readers read it,
+     the next Tab continues from there). */
 (function () {
   "use strict";
 
@@ -35,8 +37,14 @@
     });
   }
 
+  function focusPlacedMessage() {
+    var region = document.querySelector("[data-focus-on-load]");
+    if (region) region.focus({ preventScroll: false });
+  }
+
   function ready() {
     foldFiltersOnNarrowScreens();
+    focusPlacedMessage();
     preventDoubleSubmit();
     checkFileSize();
   }
