@@ -23,6 +23,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.forms import BaseInlineFormSet, ModelChoiceField
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -112,6 +113,22 @@ class ParentRowsOnlyFormSet(BaseInlineFormSet):
         field = form.fields.get(self._pk_field.name)
         if isinstance(field, ModelChoiceField):
             field.queryset = self.get_queryset()
+        name_inline_fields(form, index)
+
+
+def name_inline_fields(form, index) -> None:
+    """A tabular inline shows its labels once, as column headings, so each row's fields have no
+    <label>: a screen reader announced "edit text" forty times. Each field is named by its column
+    and row ("Title, row 2"); the hidden ones need no name."""
+    row = index + 1 if index is not None else None
+    for field in form.fields.values():
+        if field.widget.is_hidden:
+            continue
+        label = str(field.label or "")
+        name = gettext("%(column)s, row %(row)d") % {"column": label, "row": row} if row else label
+        field.widget.attrs["aria-label"] = name
+        if inner := getattr(field.widget, "widget", None):  # the admin's wrapper with its + and ✎ links
+            inner.attrs["aria-label"] = name
 
 
 class ParentRowsOnlyInline(admin.TabularInline):
