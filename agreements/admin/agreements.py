@@ -100,8 +100,7 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
         (_("Signature and value"), {"fields": ["signed_on", "signed_at", "value", "currency", "end_date"]}),
         (_("Responsibility"), {"fields": ["owner", "team", "lead_organization", "confidentiality"]}),
         (_("Status (changed through the workflow actions)"),
-         {"fields": ["status", "status_changed_at", "health", "percent_complete", "last_progress_at", "version",
-                     "expected_version"]}),
+         {"fields": ["status", "status_changed_at", "health", "percent_complete", "last_progress_at", "version"]}),
     ]
 
     def has_delete_permission(self, request, obj=None):
