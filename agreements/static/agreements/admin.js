@@ -36,6 +36,15 @@
     document.querySelectorAll(".select2-container--open .select2-search__field").forEach(function (field) {
       if (!field.getAttribute("aria-label")) field.setAttribute("aria-label", field.closest(".select2-dropdown") ? "Search" : "");
     });
+    // Django's date and time fields warn "You are 5 hours behind server time" when the browser's
+    // clock zone differs: the admin shows and reads times in the person's own zone (their
+    // preferences), so the hint says that zone instead.
+    var zone = document.getElementById("tracker-zone-note");
+    if (zone) {
+      root.querySelectorAll(".timezonewarning").forEach(function (warning) {
+        if (warning.textContent !== zone.textContent) warning.textContent = zone.textContent;
+      });
+    }
     // The two-list filter's magnifier is a <span aria-label>: an image with a name.
     root.querySelectorAll(".search-label-icon[aria-label]:not([role])").forEach(function (icon) {
       icon.setAttribute("role", "img");
