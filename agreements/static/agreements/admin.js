@@ -33,8 +33,9 @@
       });
     });
     // The open dropdown's search box (appended at the end of the page).
+    var open = document.querySelector(".select2-container--open [role='combobox'][aria-label]");
     document.querySelectorAll(".select2-container--open .select2-search__field").forEach(function (field) {
-      if (!field.getAttribute("aria-label")) field.setAttribute("aria-label", field.closest(".select2-dropdown") ? "Search" : "");
+      if (open && !field.getAttribute("aria-label")) field.setAttribute("aria-label", open.getAttribute("aria-label"));
     });
     // Django's date and time fields warn "You are 5 hours behind server time" when the browser's
     // clock zone differs: the admin shows and reads times in the person's own zone (their
