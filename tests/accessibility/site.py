@@ -12,8 +12,8 @@ LANGUAGES = ("en", "ru", "ja")
 DEMO_PASSWORD = "summit-demo-2025"
 
 
-def build_summit() -> None:
-    call_command("seed_demo", "--demo-users", "--agreements", "40", verbosity=0)
+def build_summit(agreements: int = 40) -> None:
+    call_command("seed_demo", "--demo-users", "--agreements", str(agreements), verbosity=0)
 
 
 def user(role: str) -> User:
