@@ -77,8 +77,8 @@ class AgreementAdminForm(forms.ModelForm):
         elif "reference" in self.fields:
             # As the importer does: a blank reference gets the next free number on saving.
             self.fields["reference"].required = False
-            self.fields["reference"].help_text = _(
-                "Leave blank for the next free number, CAJ-<year of signature>-NNN (as the import does).")
+            self.fields["reference"].help_text = _("Leave blank for the next free number (CAJ-YYYY-NNN, YYYY being "
+                                                   "the year of signature), as the import does.")
 
     def clean(self):
         cleaned = super().clean()
