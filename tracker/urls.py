@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from tracker.edge import health, languages, session, two_factor
+from tracker.edge import favicon, health, languages, session, two_factor
 
 admin.site.site_header = _("CA+JAD Agreement Tracker — administration")
 admin.site.site_title = _("CA+JAD Tracker admin")
@@ -11,6 +11,7 @@ admin.site.index_title = _("Data entry")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("i18n/setlang/", languages.set_language, name="set_language"),
     path("session", session.session_status, name="session"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -8,9 +8,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
-from agreements import policy, rollup, workflow
+from agreements import policy, references, rollup, workflow
 from agreements.actions import documents
 from agreements.actions.editing import check_version
 from agreements.admin.filters import CountryFilter
@@ -73,6 +74,11 @@ class AgreementAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        elif "reference" in self.fields:
+            # As the importer does: a blank reference gets the next free number on saving.
+            self.fields["reference"].required = False
+            self.fields["reference"].help_text = _("Leave blank for the next free number (CAJ-YYYY-NNN, YYYY being "
+                                                   "the year of signature), as the import does.")
 
     def clean(self):
         cleaned = super().clean()
@@ -101,8 +107,7 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
         (_("Responsibility"), {"fields": ["owner", "team", "lead_organization", "confidentiality"]}),
         (_("Status (changed through the workflow actions)"),
          {"fields": ["status", "status_changed_at", "health", "percent_from", "percent_complete", "last_progress_at",
-                     "version",
-                     "expected_version"]}),
+                     "version"]}),
     ]
 
     def has_delete_permission(self, request, obj=None):
@@ -118,6 +123,10 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             obj.version += 1
+        elif not obj.reference:
+            # Inside the admin's transaction, under the same lock as the importer's numbering.
+            year = obj.signed_on.year if obj.signed_on else timezone.localdate().year
+            obj.reference = references.allocate([year])[0]
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

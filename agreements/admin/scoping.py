@@ -23,17 +23,19 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.forms import BaseInlineFormSet, ModelChoiceField
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements import policy
+from agreements.admin.widgets import BlankChoiceNamed
 from agreements.models import Agreement
 
 REVERT_REFUSED = gettext_lazy("Reverting from history is switched off: correct the record in its change form "
                               "(status changes go through the workflow actions).")
 
 
-class AgreementScopedAdmin(admin.ModelAdmin):
+class AgreementScopedAdmin(BlankChoiceNamed, admin.ModelAdmin):
     """A ModelAdmin for Agreement or for a model with an `agreement` foreign key."""
 
     def agreement_id_of(self, obj) -> int | None:
@@ -112,7 +114,28 @@ class ParentRowsOnlyFormSet(BaseInlineFormSet):
         field = form.fields.get(self._pk_field.name)
         if isinstance(field, ModelChoiceField):
             field.queryset = self.get_queryset()
+        name_inline_fields(form, index, heading=f"{self.prefix}-heading")
 
 
-class ParentRowsOnlyInline(admin.TabularInline):
+def name_inline_fields(form, index, *, heading: str) -> None:
+    """A tabular inline shows its labels once, as column headings, so each row's fields have no
+    <label>: a screen reader announced "edit text" forty times. Each field is named by its column
+    and row ("Title, row 2", with the column's help after it: the table shows no help under a
+    field, so Django's aria-describedby pointed at nothing; it now points at the table's heading).
+    The hidden ones need no name."""
+    row = index + 1 if index is not None else None
+    for field in form.fields.values():
+        if field.widget.is_hidden:
+            continue
+        label = str(field.label or "")
+        name = gettext("%(column)s, row %(row)d") % {"column": label, "row": row} if row else label
+        if field.help_text:
+            name = f"{name} ({field.help_text})"
+        for widget in (field.widget, getattr(field.widget, "widget", None)):  # the admin wraps some (+ ✎ links)
+            if widget is not None:
+                widget.attrs["aria-label"] = name
+                widget.attrs["aria-describedby"] = heading
+
+
+class ParentRowsOnlyInline(BlankChoiceNamed, admin.TabularInline):
     formset = ParentRowsOnlyFormSet

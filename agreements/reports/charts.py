@@ -107,8 +107,9 @@ def _defs(chart_id: str, swatches: Sequence[Swatch]) -> SafeString:
 def _text(x: float, y: float, text, *, size: int = 13, anchor: str = "start", fill: str = INK,
           css: str = "chart-label", weight: str = "normal", halo: str | None = None) -> SafeString:
     """A text; with `halo`, outlined in that colour so it stays legible on a pattern."""
-    outline = format_html(' stroke="{}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"', halo) \
-        if halo else ""
+    # paint-order is a CSS property (not an SVG attribute HTML allows): the class `chart-halo` sets it.
+    outline = format_html(' stroke="{}" stroke-width="3" stroke-linejoin="round"', halo) if halo else ""
+    css = f"{css} chart-halo" if halo else css
     return format_html('<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="{}" font-weight="{}" class="{}"{}>'
                        "{}</text>", _n(x), _n(y), size, anchor, fill, weight, css, outline, text)
 

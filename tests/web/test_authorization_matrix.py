@@ -103,6 +103,7 @@ MATRIX: dict[str, list[Case]] = {
     "session": [Case("get", signed_in())],
     "preferences": [Case("get", signed_in()), Case("post", signed_in(ok=400))],
     "healthz": [Case("get", lambda role, obj: 200)],
+    "favicon": [Case("get", lambda role, obj: 301)],
     # The language switcher: anyone, signed in or not (it only sets their own language); GET is refused.
     "set_language": [Case("post", lambda role, obj: 302), Case("get", lambda role, obj: 405)],
     "login": [Case("get", lambda role, obj: 200 if role == "anonymous" else 302)],

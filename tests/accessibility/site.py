@@ -1,0 +1,48 @@
+"""The pages every accessibility and layout test walks: each main page of the app for each role,
+and the admin pages data entry staff spend their day on. Built on the demo summit (seed_demo),
+so the pages hold what a person really sees: many agreements, charts, milestones, history."""
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from agreements.models import Agreement, Milestone, Status, User
+
+ROLES = ("officer", "manager", "viewer", "dataentry", "admin")
+LANGUAGES = ("en", "ru", "ja")
+DEMO_PASSWORD = "summit-demo-2025"
+
+
+def build_summit(agreements: int = 40) -> None:
+    call_command("seed_demo", "--demo-users", "--agreements", str(agreements), verbosity=0)
+
+
+def user(role: str) -> User:
+    return User.objects.get(username=role)
+
+
+def pages(role: str) -> list[str]:
+    """The paths a person of this role opens in a day (the app's main pages, then admin ones)."""
+    officer = user("officer")
+    mine = Agreement.objects.filter(owner=officer, status=Status.IN_PROGRESS).order_by("pk").first()
+    milestone = Milestone.objects.filter(agreement=mine).order_by("pk").first()
+    common = ["/", "/agreements/", f"/agreements/{mine.reference}/", "/preferences/", "/accounts/password/",
+              "/agreements/?overdue=1", "/agreements/?q=zzzz-nothing"]
+    paths = {
+        "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/"],
+        "manager": [*common, "/reports/", f"/agreements/{mine.reference}/reassign/"],
+        "viewer": [*common, "/reports/"],
+        "dataentry": [*common, *admin_pages(mine, milestone)],
+        "admin": [*common, "/reports/", f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/",
+                  f"/agreements/{mine.reference}/reassign/", *admin_pages(mine, milestone)],
+    }
+    return paths[role]
+
+
+def admin_pages(agreement: Agreement, milestone: Milestone) -> list[str]:
+    return ["/admin/", "/admin/agreements/agreement/", f"/admin/agreements/agreement/{agreement.pk}/change/",
+            "/admin/agreements/agreement/add/", "/admin/agreements/agreement/import/",
+            "/admin/agreements/reminder/", "/admin/agreements/milestone/",
+            f"/admin/agreements/milestone/{milestone.pk}/change/"]
+
+
+ANONYMOUS = ["/accounts/login/", "/admin/login/"]
