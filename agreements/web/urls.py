@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.web import dashboard as report_views, milestone_views, preferences, views
+from agreements.web import dashboard as report_views, milestone_views, notifications, preferences, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +23,8 @@ urlpatterns = [
          name="milestone-waive"),
     path("reports/", report_views.dashboard, name="reports"),
     path("preferences/", preferences.preferences, name="preferences"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.mark_all_read, name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", notifications.mark_read, name="notification-read"),
+    path("u/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
 ]
