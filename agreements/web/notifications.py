@@ -26,8 +26,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     for row in page.object_list:
         if row.kind == ReminderKind.DIGEST:
             row.headline, row.period = notifications.digest_headline(row), notifications.digest_period(row)
-    return render(request, "agreements/notifications.html", {
-        "page": page, "unread_only": unread_only, "unread": notifications.unread_count(request.user)})
+    # The unread count is the header badge's (agreements.web.context_processors): asked once per page.
+    return render(request, "agreements/notifications.html", {"page": page, "unread_only": unread_only})
 
 
 def back(request: HttpRequest) -> HttpResponse:
