@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
-from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ReminderKind, User
 
@@ -23,10 +22,6 @@ Kind = ReminderKind
 # The preference each optional kind switches (the fields of the preferences page).
 SWITCHES = {Kind.STALE: "notify_stale", Kind.DIGEST: "notify_digest"}
 OPTIONAL = frozenset(SWITCHES)
-WHAT = {  # what the confirmation page says stops
-    Kind.STALE: _("reminders about agreements you own that have had no progress update"),
-    Kind.DIGEST: _("the weekly digest"),
-}
 SEPARATOR = "~"  # unreserved in URLs; the signature's own alphabet is URL-safe base64
 
 
@@ -44,10 +39,6 @@ def token_for(user: User, kind: str) -> str:
 class Request:
     user: User
     kind: str
-
-    @property
-    def what(self) -> str:
-        return str(WHAT[self.kind])
 
     @property
     def is_subscribed(self) -> bool:
