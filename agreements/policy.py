@@ -138,6 +138,21 @@ def get_visible_or_404(user: "User", queryset: QuerySet, **lookup) -> "Agreement
         raise Http404("No such agreement.") from None
 
 
+def visible_notifications(user: "User", queryset: QuerySet | None = None) -> QuerySet:
+    """The in-app notifications this user may read: only their own, and only about agreements they
+    may still see (reassigned away, taken off the team, a lost role: the notification is hidden,
+    as its agreement is). The digest's notification is about no agreement. One filter, no per-row work."""
+    from agreements.models import Notification
+
+    qs = Notification.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    qs = qs.filter(recipient_id=user.pk)
+    if roles(user) and is_manager(user):
+        return qs
+    return qs.filter(Q(agreement__isnull=True) | Q(agreement__in=visible_agreements(user)))
+
+
 # --- Changing -------------------------------------------------------------------------
 
 def can_work_on(user: "User", agreement: "Agreement") -> bool:

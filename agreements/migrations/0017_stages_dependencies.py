@@ -70,7 +70,7 @@ def restore_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0013_saved_views'),
+        ('agreements', '0014_notifications'),
     ]
 
     operations = [

@@ -22,14 +22,14 @@ import uuid
 from typing import Callable
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements import policy
 from agreements.filters import STALE_STATUSES
 from agreements.models import OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy, ReminderState, Status
-from agreements.reminders import emails
+from agreements.reminders import emails, notifications
 from agreements.reminders.deciding import group_ids
 
 logger = logging.getLogger(__name__)
@@ -111,11 +111,13 @@ def still_due(reminder: Reminder) -> bool:
         return agreement.status in OPEN_STATUSES and still_theirs
     if reminder.kind == Kind.STALE:
         quiet = agreement.last_progress_at is None or agreement.last_progress_at <= reminder.created_at
-        return agreement.status in STALE_STATUSES and agreement.owner_id == reminder.recipient_id and quiet
+        wanted = reminder.recipient.notify_stale  # switched off (or unsubscribed) since the sweep
+        return agreement.status in STALE_STATUSES and agreement.owner_id == reminder.recipient_id and quiet and wanted
     if reminder.kind == Kind.CLOSURE_WAITING:
         same_request = agreement.status_changed_at.date() == reminder.subject_date
         return agreement.status == Status.PENDING_CLOSURE and same_request
-    return True  # the digest: an empty one is caught when it is rendered
+    # The digest: still wanted (an empty one is caught when it is rendered).
+    return reminder.kind != Kind.DIGEST or reminder.recipient.notify_digest
 
 
 NOT_VISIBLE = "The recipient may no longer see this agreement."
@@ -148,45 +150,52 @@ def deliver(ids: list[int], now: datetime.datetime | None = None) -> int:
     moot = [r for r in rows if not still_due(r)]
     settle(moot, State.CANCELLED, last_error="No longer due when it was to be sent.")
     rows = [r for r in rows if r not in moot]
-    message = render(rows, now) if rows else None
-    return send(rows, message) if message else 0
+    composed = render(rows, now) if rows else None
+    return send(rows, composed) if composed else 0
 
 
-def render(rows: list[Reminder], now: datetime.datetime) -> EmailMultiAlternatives | None:
-    """The e-mail, or None after recording why there is none (nothing to say, a bug)."""
+def render(rows: list[Reminder], now: datetime.datetime) -> emails.Composed | None:
+    """The e-mail (and its notifications), or None after recording why there is none (nothing
+    to say, a bug)."""
     try:
-        message = emails.compose(rows, now)
+        composed = emails.compose_with_notes(rows, now)
     except Exception as error:  # a rendering bug: record it where the admin sees it
         logger.exception("Could not render reminders %s", [r.pk for r in rows])
         settle(rows, State.FAILED, last_error=describe(error))
         return None
-    if message is None:
+    if composed is None:
         settle(rows, State.CANCELLED, last_error="Nothing to report this week.")
-    return message
+    return composed
 
 
-def send(rows: list[Reminder], message: EmailMultiAlternatives) -> int:
+def send(rows: list[Reminder], composed: emails.Composed) -> int:
     try:
-        message.send(fail_silently=False)
+        composed.message.send(fail_silently=False)
     except Exception as error:
-        handle_failure(rows, error)
+        handle_failure(rows, error, composed)
         return 0
     # The one unavoidable window: the mail server has accepted the message, and the rows
     # are not yet marked sent. A worker killed right here leaves the claim to expire and the
     # dispatcher sends the reminder again. No protocol closes this gap (SMTP cannot take
-    # part in our transaction); we keep it to one UPDATE, and the Message-ID stays the same
-    # so that mail systems can recognise the duplicate.
-    if settle(rows, State.SENT, sent_at=timezone.now()) < len(rows):
+    # part in our transaction); we keep it to one transaction (the UPDATE and the in-app
+    # notifications, which exist once per reminder whatever happens), and the Message-ID
+    # stays the same so that mail systems can recognise the duplicate.
+    with transaction.atomic():
+        settled = settle(rows, State.SENT, sent_at=timezone.now())
+        notifications.record(composed.notes)
+    if settled < len(rows):
         logger.warning("Reminders %s were sent after their claim expired", [r.pk for r in rows])
     return len(rows)
 
 
-def handle_failure(rows: list[Reminder], error: BaseException) -> None:
+def handle_failure(rows: list[Reminder], error: BaseException, composed: emails.Composed | None = None) -> None:
     text = describe(error)
     attempts = max(r.attempts for r in rows)
     if is_permanent(error) or attempts >= settings.REMINDER_MAX_ATTEMPTS:
         logger.error("Reminders %s failed after %d attempt(s): %s", [r.pk for r in rows], attempts, text)
-        settle(rows, State.FAILED, last_error=text)
+        with transaction.atomic():  # the mail will not arrive: the app is the way it still reaches them
+            settle(rows, State.FAILED, last_error=text)
+            notifications.record(composed.notes if composed else [])
         return
     countdown = backoff(attempts)
     settle(rows, State.QUEUED, last_error=text, claim_token=None,

@@ -1,7 +1,10 @@
 """What the navigation needs to know about the signed-in user."""
 from __future__ import annotations
 
+from functools import cache
+
 from agreements import policy
+from agreements.reminders import notifications
 from agreements.zones import zone_label, zone_of
 
 
@@ -14,4 +17,6 @@ def navigation(request) -> dict:
         "nav_is_staff": user.is_staff,
         "nav_roles": policy.role_labels(user),
         "nav_time_zone": zone_label(zone_of(user).key),  # "Ташкент (UTC+05:00)" in the reader's language
+        # The header's badge: one COUNT, asked only when a page renders the header (the template calls it).
+        "nav_unread": cache(lambda: notifications.unread_count(user)),
     }

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from agreements.web import dashboard as report_views, followup_views, milestone_views, preferences, public, views
+from agreements.web import (
+    dashboard as report_views,
+    followup_views,
+    milestone_views,
+    notifications,
+    preferences,
+    public,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,4 +42,8 @@ urlpatterns = [
     path("reports/stages/", followup_views.stage_report, name="report-stages"),
     path("preferences/", preferences.preferences, name="preferences"),
     path("public/", public.public_progress, name="public-progress"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.mark_all_read, name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", notifications.mark_read, name="notification-read"),
+    path("u/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
 ]

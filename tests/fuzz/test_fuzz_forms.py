@@ -31,12 +31,14 @@ from hypothesis import given, strategies as st
 from agreements.imports import staging
 from agreements.imports.files import Upload
 from agreements.models import Dependency, Health, Stage, Status
+from agreements.reminders import unsubscribe
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
 from tests.fuzz.fuzzing import HUGE_URL, fuzz_settings, hostile, judge, multipart, pairs, rolled_back, urlencoded
 from tests.fuzz.test_fuzz_queries import GET_ENDPOINTS, NEXT_PAGES
 from tests.imports.import_files import csv_bytes, row, workbook
 from tests.web.test_authorization_matrix import MATRIX, app_url_names
+from tests.web.test_notifications import notify
 
 FORM_PAGE = (200, 302, 400, 409)  # re-rendered form, success redirect, refused input, stale version
 
@@ -49,6 +51,7 @@ class World:
     import_token: str  # an upload waiting for confirmation, as after a successful preview
     stage: object = None  # a rung of the agreement's ladder
     dependency: object = None  # the agreement needing its own milestone
+    notification: object = None  # one of the officer's in-app notifications
 
     @property
     def ref(self) -> str:
@@ -157,6 +160,15 @@ FORMS: dict[str, Form] = {
     "preferences": Form("officer", lambda w: reverse("preferences"), lambda w: {
         "language": ["en", "ru", "ja"], "time_zone": ["UTC", "Asia/Tashkent", "Pacific/Kiritimati"],
         "notify_stale": ["on"], "notify_digest": ["on"]}),
+    # Marking notifications read takes no field but `show` (where to go back to); the one-click unsubscribe
+    # takes none but RFC 8058's `List-Unsubscribe=One-Click`, from anyone (the link is the permission).
+    "notification-read": Form("officer", lambda w: reverse("notification-read", args=[w.notification.pk]),
+                              lambda w: {"show": ["unread", "all", ""]}, allowed=(302,), examples=20),
+    "notifications-read-all": Form("officer", lambda w: reverse("notifications-read-all"),
+                                   lambda w: {"show": ["unread", "//evil.example/"]}, allowed=(302,), examples=20),
+    "unsubscribe": Form(None, lambda w: reverse("unsubscribe", args=[unsubscribe.token_for(w.people["officer"],
+                                                                                           "stale")]),
+                        lambda w: {"List-Unsubscribe": ["One-Click", ""]}, allowed=(200,), examples=20),
     "set_language": Form(None, lambda w: reverse("set_language"), lambda w: {
         "language": ["en", "ru", "ja", "kk"], "next": NEXT}, allowed=(302,), examples=30),
     "login": Form(None, lambda w: reverse("login"), lambda w: {
@@ -235,7 +247,7 @@ def world(agreement, officer, teammate, other_officer, manager, data_entry, move
     token = staging.stage(data_entry, {"agreements": Upload("agreements.csv", csv_bytes([row()]))})
     stage = Stage.objects.filter(kind=agreement.kind).first()
     dependency = Dependency.objects.create(dependent_agreement=agreement, prerequisite_milestone=milestone)
-    return World(agreement, milestone, people, token, stage, dependency)
+    return World(agreement, milestone, people, token, stage, dependency, notification=notify(officer, agreement))
 
 
 # --- Sending -------------------------------------------------------------------------------------

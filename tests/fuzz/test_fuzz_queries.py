@@ -82,6 +82,7 @@ GET_ENDPOINTS = {
     "/agreements/export.csv": (200, 400),
     "/agreements/export.xlsx": (200, 400),
     "/agreements/milestones.csv": (200, 400),
+    "/notifications/": (200,),  # `show` and `page`: anything else is the whole list, or its last page
     "/admin/agreements/agreement/export/csv/": (200, 400),  # the same export, behind the admin
 }
 

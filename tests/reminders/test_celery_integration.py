@@ -75,7 +75,7 @@ def test_a_live_worker_delivers_each_due_reminder_exactly_once(cluster, smtp_ser
     duplicated, lost = tally(smtp_server, expected)
     print(f"\n[faults] two sweeps at once, 7 reminders in 6 e-mails: e-mails duplicated {duplicated}, lost {lost}")
     assert sorted(m["To"] for m in messages) == sorted(expected)
-    assert smtp_server.to(tokyo.email)[0]["Subject"].startswith("2 reminders from the CA+JAD Tracker")
+    assert smtp_server.to(tokyo.email)[0]["Subject"].startswith(f"2 reminders about {soon.agreement.reference}")
     assert "overdue by 20 days" in smtp_server.to(tashkent.email)[0]["Subject"]
     subjects = sorted(m["Subject"] for m in smtp_server.to(manager.email))
     assert subjects[0].startswith("Escalation: ") and subjects[1].startswith("Weekly digest")

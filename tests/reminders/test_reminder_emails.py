@@ -66,16 +66,38 @@ def test_user_text_is_escaped_in_html_and_left_alone_in_plain_text(owner, move_t
     assert message.subject.startswith("Milestone due tomorrow: Q&A <b>session</b>")
 
 
-def test_several_reminders_for_one_person_come_as_one_list(owner, move_to):
-    agreement = move_to(AgreementFactory(owner=owner, reference="CAJ-2025-001"), "in_progress")
+def test_several_reminders_for_one_person_come_as_one_list_under_their_agreement(owner, move_to):
+    agreement = move_to(AgreementFactory(owner=owner, reference="CAJ-2025-001", title="Solar plant in Navoi"),
+                        "in_progress")
     MilestoneFactory(agreement=agreement, owner=owner, title="Plan", due_on=datetime.date(2026, 6, 9))
     MilestoneFactory(agreement=agreement, owner=owner, title="Survey", due_on=datetime.date(2026, 5, 30))
     [message] = send_all()
     text, html = parts(message)
-    assert message.subject == "2 reminders from the CA+JAD Tracker: CAJ-2025-001 and 1 more"
+    assert message.subject == "2 reminders about CAJ-2025-001 Solar plant in Navoi"
     assert text.index("Survey") < text.index("Plan")  # overdue first
     assert "9 days overdue" in text and "due tomorrow" in text
     assert html.count("<li>") == 2
+    # One heading for the agreement, its two milestones under it: in both parts.
+    assert html.count("<h2>") == 1 and html.count(">CAJ-2025-001<") == 1
+    assert text.count("CAJ-2025-001 — Solar plant in Navoi") == 1
+    assert text.index("CAJ-2025-001 — Solar plant in Navoi") < text.index("Survey")
+
+
+def test_reminders_about_several_agreements_come_grouped_most_urgent_agreement_first(owner, move_to):
+    calm = move_to(AgreementFactory(owner=owner, reference="CAJ-2025-004", title="Calm"), "in_progress")
+    busy = move_to(AgreementFactory(owner=owner, reference="CAJ-2025-005", title="Busy"), "in_progress")
+    MilestoneFactory(agreement=calm, owner=owner, title="Soon", due_on=datetime.date(2026, 6, 9))
+    MilestoneFactory(agreement=busy, owner=owner, title="Late", due_on=datetime.date(2026, 5, 30))
+    MilestoneFactory(agreement=busy, owner=owner, title="Also soon", due_on=datetime.date(2026, 6, 15))
+    MilestoneFactory(agreement=calm, owner=owner, title="Later", due_on=datetime.date(2026, 6, 22))
+    [message] = send_all()
+    text, html = parts(message)
+    assert message.subject == "4 reminders: CAJ-2025-005 and 1 more agreement"
+    assert html.count("<h2>") == 2 and html.count("<li>") == 4
+    headings = [text.index("CAJ-2025-005 — Busy"), text.index("CAJ-2025-004 — Calm")]
+    assert headings == sorted(headings)  # the agreement with the overdue milestone first
+    assert headings[0] < text.index("Late") < text.index("Also soon") < headings[1] < text.index("Soon")
+    assert text.count("CAJ-2025-004") == 1 + text.count(f"{SITE}/agreements/CAJ-2025-004/")
 
 
 def test_an_escalation_names_the_owner_and_cannot_be_unsubscribed(owner, manager, move_to):
@@ -88,6 +110,7 @@ def test_an_escalation_names_the_owner_and_cannot_be_unsubscribed(owner, manager
     assert escalation.subject == "Escalation: CAJ-2025-002 milestone overdue by 19 days: Loan disbursed"
     assert f"(owner: {owner.get_full_name()})" in escalation.body
     assert "List-Unsubscribe" not in escalation.extra_headers
+    assert "List-Unsubscribe-Post" not in escalation.extra_headers
 
 
 def test_a_stale_reminder_can_be_switched_off_from_the_email(owner, move_to):
@@ -99,7 +122,8 @@ def test_a_stale_reminder_can_be_switched_off_from_the_email(owner, move_to):
     [message] = send_all()
     assert message.subject.startswith("No progress update for 38 days: CAJ-2025-003")
     assert "No progress update since 1 May 2026 (38 days)." in message.body
-    assert message.extra_headers["List-Unsubscribe"] == f"<{SITE}/preferences/>"
+    assert message.extra_headers["List-Unsubscribe"].startswith(f"<{SITE}/u/{owner.pk}.stale~")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_sending_the_same_reminders_again_keeps_the_message_id(owner, move_to):

@@ -313,7 +313,7 @@ def test_one_persons_reminders_of_a_run_come_in_one_email(tokyo, working, django
     created = sweep(at("2026-06-13", 1), django_capture_on_commit_callbacks)
     assert sorted(r.kind for r in created) == ["due_soon", "overdue", "stale"]
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject.startswith("3 reminders from the CA+JAD Tracker")
+    assert mail.outbox[0].subject == f"3 reminders about {agreement.reference} {agreement.display_title}"
 
 
 def test_inactive_users_and_users_without_an_address_get_nothing(working, django_capture_on_commit_callbacks):

@@ -23,7 +23,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from agreements.models import Dependency, Document, Stage
+from agreements.reminders import unsubscribe
 from tests.factories import MilestoneFactory, UserFactory
+from tests.web.test_notifications import notify
 
 ROLES = ["anonymous", "officer", "teammate", "other_officer", "manager", "viewer", "data_entry", "superuser"]
 OBJECTS = ["internal", "restricted"]
@@ -86,6 +88,7 @@ STAGE = lambda o: {"reference": o["agreement"].reference,  # noqa: E731
 DEPENDENCY = lambda o: {"reference": o["agreement"].reference, "pk": Dependency.objects.create(  # noqa: E731
     dependent_agreement=o["agreement"], prerequisite_milestone=o["milestone"]).pk}
 DOCUMENT = lambda o: {"reference": o["agreement"].reference, "pk": o["document"].pk}  # noqa: E731
+UNSUBSCRIBE = lambda o: {"token": unsubscribe.token_for(o["agreement"].owner, "stale")}  # noqa: E731
 
 MATRIX: dict[str, list[Case]] = {
     # Viewers' home is the reports (a redirect); data entry staff get the data quality page.
@@ -137,6 +140,14 @@ MATRIX: dict[str, list[Case]] = {
     # The public progress page: everyone, signed in or not.
     "public-progress": [Case("get", lambda role, obj: 200)],
     "milestone-reopen": [Case("post", page(works_on, ok=400), MILESTONE)],
+    # Notifications: everyone reads their own list; one notification is its recipient's (`officer`)
+    # only — anyone else gets 404, as for a notification that does not exist.
+    "notifications": [Case("get", signed_in())],
+    "notifications-read-all": [Case("post", signed_in(ok=302))],
+    "notification-read": [Case("post", lambda role, obj: 302 if role in ("anonymous", "officer") else 404,
+                               lambda o: {"pk": o["notification"].pk})],
+    # The e-mail's one-click unsubscribe: the signed link is the permission, signed in or not.
+    "unsubscribe": [Case("get", lambda role, obj: 200, UNSUBSCRIBE), Case("post", lambda role, obj: 200, UNSUBSCRIBE)],
 }
 
 
@@ -176,7 +187,8 @@ def objects(agreement, restricted, move_to, private_media):
                             content_type="application/pdf", size=4)
         document.file.save(document.stored_token, __import__("io").BytesIO(b"%PDF"), save=False)
         document.save()
-        out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document}
+        out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document,
+                     "notification": notify(obj.owner, obj)}
     return out
 
 

@@ -94,7 +94,8 @@ def needs_second_factor(user) -> bool:
 class TwoFactorMiddleware:
     """Until verified, staff and managers can reach only the two-factor pages and sign-out."""
 
-    ALLOWED_NAMES = {"two-factor-setup", "two-factor-verify", "logout", "login", "healthz"}
+    # "unsubscribe": the e-mail's one-click link works without signing in, so for the unverified too.
+    ALLOWED_NAMES = {"two-factor-setup", "two-factor-verify", "logout", "login", "healthz", "unsubscribe"}
 
     def __init__(self, get_response):
         self.get_response = get_response
