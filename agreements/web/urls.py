@@ -22,5 +22,6 @@ urlpatterns = [
     path("agreements/<str:reference>/milestones/<int:pk>/waive/", milestone_views.waive_milestone,
          name="milestone-waive"),
     path("reports/", report_views.dashboard, name="reports"),
+    path("reports/export.xlsx", report_views.dashboard_xlsx, name="reports-export-xlsx"),
     path("preferences/", preferences.preferences, name="preferences"),
 ]
