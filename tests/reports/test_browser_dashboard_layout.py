@@ -56,8 +56,13 @@ def test_every_choice_is_a_checkbox_and_the_applied_filters_fold_into_chips(live
     live_page.sign_in(manager)
     live_page.goto(live_page.url_for("/reports/"))
     filters = live_page.locator("details.report-filters")
-    assert filters.get_attribute("open") is not None  # nothing applied yet: the form is open
+    assert filters.get_attribute("open") is None  # a bar, so the first screen holds the figures
+    assert "None: every agreement you may see." in filters.locator("summary").inner_text()
+    filters.locator("summary").click()
     assert live_page.locator("details.report-filters select[multiple]").count() == 0
+    matrix = box(live_page, "#table-pillar-status")  # opened, the filters are a sidebar beside the figures
+    assert box(live_page, "details.report-filters")["x"] + 100 < matrix["x"]
+    assert matrix["y"] + matrix["height"] <= LAPTOP["height"]
     for name in ("Capacity building", "Connectivity", "In progress", "Kazakhstan"):
         assert live_page.get_by_role("checkbox", name=name, exact=True).is_visible(), name
     live_page.get_by_role("checkbox", name="Capacity building").check()
@@ -83,8 +88,7 @@ def test_signed_until_stays_inside_its_card(live_page, summit, manager, viewport
     live_page.sign_in(manager)
     live_page.goto(live_page.url_for("/reports/"))
     filters = live_page.locator("details.report-filters")
-    if filters.get_attribute("open") is None:  # a phone folds the filters (app.js): open them
-        filters.locator("summary").click()
+    filters.locator("summary").click()
     card = box(live_page, "details.report-filters")
     for label in ("Signed from", "Signed until", "Owner"):
         field = live_page.get_by_label(label, exact=True).bounding_box()
