@@ -52,7 +52,8 @@ class Sheets:
                 if column == 1 or (totals and row is totals):
                     cell.font = BOLD
         for column in range(1, len(header) + 1):
-            sheet.column_dimensions[get_column_letter(column)].width = (widths or {}).get(column, 16 if column > 1 else 30)
+            width = (widths or {}).get(column, 16 if column > 1 else 30)
+            sheet.column_dimensions[get_column_letter(column)].width = width
         sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 2)
         return sheet
 
@@ -113,7 +114,8 @@ def dashboard_workbook(dash: Dashboard, *, generated_at: datetime.datetime, prep
         [capfirst(_("milestones overdue")), ms["overdue"].count, ms["overdue"].agreements],
         [capfirst(_("milestones due in the next 30 days")), ms["upcoming"].count, ms["upcoming"].agreements],
         [capfirst(_("open agreements at risk or off track")), head["at_risk"].count, head["at_risk"].agreements],
-        [capfirst(_("stale: signed or in progress, no update for 30 days")), head["stale"].count, head["stale"].agreements],
+        [capfirst(_("stale: signed or in progress, no update for 30 days")), head["stale"].count,
+         head["stale"].agreements],
         [capfirst(_("closures waiting for approval")), head["closures"].count, head["closures"].agreements],
     ], widths={1: 52, 2: 12, 3: 22})
 
@@ -127,7 +129,8 @@ def dashboard_workbook(dash: Dashboard, *, generated_at: datetime.datetime, prep
     sheets.add(_("Party country × pillar"), [_("Party country"), *(label for _key, label in cp.columns), _("Total")],
                matrix_rows(cp))
     fa = dash.focus_areas
-    sheets.add(_("Focus areas"), [_("Focus area"), _("Pillar"), _("Agreements"), *(label for _key, label in fa.columns)],
+    sheets.add(_("Focus areas"),
+               [_("Focus area"), _("Pillar"), _("Agreements"), *(label for _key, label in fa.columns)],
                [[row.label, row.group, row.total.count, *(c.count for c in row.cells)] for row in fa.rows],
                widths={1: 36, 2: 28})
     money = dash.money

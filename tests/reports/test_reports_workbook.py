@@ -136,7 +136,7 @@ def check_sheets_equal_page(page: Tables, book, language: str):
 
     for english, heading in zip(list(TABLES), headings[1:]):
         table, sheet = page.tables.get(TABLES[english], []), rows(sheets[heading])
-        body = [row for row in table[1:] if not (len(row) == 1)]  # leave out "No … match" rows
+        body = [row for row in table[1:] if len(row) != 1]  # leave out "No … match" rows
         data = sheet[1:]
         if english in ("Overdue milestones", "Milestones due in the next 30 days"):
             # Page: Due | Days | Milestone | "REF title…" | Owner. Sheet: Due | Days | Milestone | Title | Ref | Owner.
