@@ -291,8 +291,8 @@ def dashboard_charts(dashboard) -> dict[str, SafeString]:
     pillars = [series_swatch(i, key, label) for i, (key, label) in enumerate(dashboard.country_pillar.columns)]
     see_table = _("The numbers are in the table that follows the chart.")
     return {
-        "pillar_status": stacked_bars(
-            "chart-pillar-status", _("Agreements by pillar and status"), see_table,
+        "pillar_status": stacked_bars(  # the dashboard shows this matrix first, its chart after it
+            "chart-pillar-status", _("Agreements by pillar and status"), _("The numbers are in the table above the chart."),
             [(row.label, [c.count for c in row.cells]) for row in matrix.rows], statuses),
         "health": bars(
             "chart-health", _("Health of open agreements"), see_table,

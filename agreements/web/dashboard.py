@@ -1,21 +1,27 @@
-"""/reports/: the managers' dashboard. Thin: figures come from agreements.reports.figures, pictures
-from agreements.reports.charts, the "may they?" from agreements.policy."""
+"""/reports/: the managers' dashboard, and its workbook. Thin: figures come from
+agreements.reports.figures, pictures from agreements.reports.charts, the workbook from
+agreements.reports.workbook, the "may they?" from agreements.policy."""
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agreements import policy, rollup
-from agreements.reports import charts, drilldown, figures as reports, honesty
+from agreements.reports import charts, drilldown, figures as reports, honesty, workbook
+
+
+def refused(request):
+    # Not a 404: the page exists for everyone; officers are pointed to their own work.
+    return render(request, "reports/forbidden.html", status=403)
 
 
 @require_GET
 def dashboard(request):
     if not policy.can_view_reports(request.user):
-        # Not a 404: the page exists for everyone; officers are pointed to their own work.
-        return render(request, "reports/forbidden.html", status=403)
+        return refused(request)
     board = reports.build(request.user, request.GET, today=timezone.localdate(), request=request)
     return render(request, "reports/dashboard.html", {
         "dash": board,
@@ -41,3 +47,17 @@ def _rollup(request) -> rollup.Rollup:
         share.figure = drill.figure(share.count, pillar=pillar.code, status=counted)
     result.total.figure = drill.figure(result.total.count, status=counted)
     return result
+
+
+@require_GET
+def dashboard_xlsx(request):
+    """"Export XLSX": the panels of /reports/ with the same filters, one sheet each."""
+    if not policy.can_view_reports(request.user):
+        return refused(request)
+    today = timezone.localdate()
+    board = reports.build(request.user, request.GET, today=today, request=request)
+    content = workbook.dashboard_workbook(board, generated_at=timezone.localtime(),
+                                          prepared_for=request.user.get_full_name() or request.user.username)
+    response = HttpResponse(content, content_type=workbook.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="reports-{today.isoformat()}.xlsx"'
+    return response

@@ -40,6 +40,7 @@ urlpatterns = [
          name="milestone-reopen"),
     path("reports/", report_views.dashboard, name="reports"),
     path("reports/stages/", followup_views.stage_report, name="report-stages"),
+    path("reports/export.xlsx", report_views.dashboard_xlsx, name="reports-export-xlsx"),
     path("preferences/", preferences.preferences, name="preferences"),
     path("public/", public.public_progress, name="public-progress"),
     path("notifications/", notifications.notification_list, name="notifications"),

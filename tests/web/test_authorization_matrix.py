@@ -103,6 +103,7 @@ MATRIX: dict[str, list[Case]] = {
     "agreement-export-xlsx": [Case("get", signed_in())],
     "milestone-export-csv": [Case("get", signed_in())],
     "reports": [Case("get", signed_in(reads_reports))],
+    "reports-export-xlsx": [Case("get", signed_in(reads_reports))],
     "session": [Case("get", signed_in())],
     "preferences": [Case("get", signed_in()), Case("post", signed_in(ok=400))],
     "healthz": [Case("get", lambda role, obj: 200)],
