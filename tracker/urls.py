@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/2fa/verify/", two_factor.verify, name="two-factor-verify"),
     path("accounts/2fa/setup/", two_factor.setup, name="two-factor-setup"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("agreements.api.urls")),
     path("", include("agreements.web.urls")),
 ]
 

@@ -21,6 +21,7 @@ from agreements.models.agreement import (
 from agreements.models.data_version import DataVersion
 from agreements.models.people import TIME_ZONE_CHOICES, User
 from agreements.models.reference import FocusArea, Organization, Pillar
+from agreements.models.tokens import ApiToken
 from agreements.models.reminders import Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list
 from agreements.models.work import (
     DOCUMENT_EXTENSIONS,
@@ -35,7 +36,7 @@ from agreements.models.work import (
 
 __all__ = [
     "CLOSED_STATUSES", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
-    "AgreementKind", "AgreementQuerySet", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
+    "AgreementKind", "AgreementQuerySet", "ApiToken", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
     "Milestone", "MilestoneQuerySet", "Organization", "Party", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",
     "parse_day_list",

@@ -23,4 +23,6 @@ urlpatterns = [
          name="milestone-waive"),
     path("reports/", report_views.dashboard, name="reports"),
     path("preferences/", preferences.preferences, name="preferences"),
+    path("preferences/tokens/", preferences.create_token, name="api-token-create"),
+    path("preferences/tokens/<int:pk>/revoke/", preferences.revoke_token, name="api-token-revoke"),
 ]
