@@ -26,3 +26,5 @@ urlpatterns = [
 
 handler403 = "tracker.edge.errors.permission_denied"
 handler400 = "tracker.edge.bad_requests.bad_request"
+handler404 = "tracker.edge.errors.not_found"
+handler500 = "tracker.edge.errors.server_error"

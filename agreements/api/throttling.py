@@ -3,6 +3,7 @@ clicking through the docs and are left to the pages' own limits."""
 from __future__ import annotations
 
 from django.core.cache import caches
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from agreements.models import ApiToken
@@ -14,6 +15,9 @@ class TokenRateThrottle(SimpleRateThrottle):
     @property
     def cache(self):
         return caches["throttle"]
+
+    def get_rate(self) -> str:
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]  # read now, not at import (settings may change)
 
     def get_cache_key(self, request, view):
         if not isinstance(request.auth, ApiToken):

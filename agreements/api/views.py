@@ -114,17 +114,19 @@ class AgreementDetail(APIView):
 
 
 @extend_schema(tags=["progress"])
-class ProgressList(APIView):
+class ProgressList(generics.ListAPIView):
     """An agreement's progress updates (newest first); post one as on the page."""
 
-    @extend_schema(summary="Progress updates of an agreement", responses=s.ProgressSerializer(many=True),
-                   parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
-    def get(self, request, reference: str):
-        agreement = visible_agreement(request, reference)
-        rows = ProgressUpdate.objects.filter(agreement=agreement).select_related("author", "agreement")
-        paginator = Pages()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(s.ProgressSerializer(page, many=True).data)
+    serializer_class = s.ProgressSerializer
+    pagination_class = Pages
+
+    def get_queryset(self):
+        agreement = visible_agreement(self.request, self.kwargs["reference"])
+        return ProgressUpdate.objects.filter(agreement=agreement).select_related("author", "agreement")
+
+    @extend_schema(summary="Progress updates of an agreement")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(summary="Post a progress update", request=s.ProgressCreateSerializer, parameters=[IF_MATCH],
                    responses={201: OpenApiResponse(s.ProgressSerializer, description="Posted.")})
