@@ -4,6 +4,7 @@ Every request made with a token is logged (`tracker.api`) and stamps the token's
 person's own language is switched on, so refusals read in it as on the pages."""
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.utils import timezone, translation
@@ -15,6 +16,7 @@ from agreements.models import ApiToken
 
 log = logging.getLogger("tracker.api")
 KEYWORDS = ("bearer", "token")
+STAMP_EVERY = datetime.timedelta(minutes=1)
 
 
 def speak_their_language(user) -> None:
@@ -35,8 +37,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
             log.warning("api token refused prefix=%s path=%s", header[1][:12], request.path)
             raise exceptions.AuthenticationFailed(_("This token is not valid: it may have expired or been revoked."))
         now = timezone.now()
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        if token.last_used_at is None or now - token.last_used_at >= STAMP_EVERY:
+            # The stamp says "used today / an hour ago", not each request (the log has those):
+            # a write per request would serialise a busy script's reads on SQLite.
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
         log.info("api token used user=%s token=%s access=%s method=%s path=%s",
                  token.user.username, token.prefix, token.access, request.method, request.get_full_path())
         speak_their_language(token.user)

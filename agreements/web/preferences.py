@@ -76,12 +76,6 @@ class TokenForm(forms.Form):
         else:
             self.fields["code"].required = True
 
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Give the token a name."))
-        return name
-
     def clean_expires_on(self) -> datetime.date | None:
         day = self.cleaned_data.get("expires_on")
         if day is not None and day < timezone.localdate():

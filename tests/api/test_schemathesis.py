@@ -46,7 +46,7 @@ def test_schemathesis_against_the_live_schema(live_server, settings, tmp_path):
     started = time.monotonic()
     run = subprocess.run(
         [binary, "run", f"{live_server.url}/api/v1/schema/", "--checks", CHECKS,
-         "-H", f"Authorization: Bearer {secret}", "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "20"),
+         "-H", f"Authorization: Bearer {secret}", "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "25"),
          "--seed", "17", "--workers", "1", "--no-color", "--report", "json", "--report-json-path", str(report),
          "--request-timeout", "30"],
         capture_output=True, text=True, timeout=600, env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false"})
