@@ -49,7 +49,8 @@ def test_schemathesis_against_the_live_schema(live_server, settings, tmp_path):
          "-H", f"Authorization: Bearer {secret}", "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "25"),
          "--seed", "17", "--workers", "1", "--no-color", "--report", "json", "--report-json-path", str(report),
          "--request-timeout", "30"],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false"})
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,  # its cache stays out of the work tree
+        env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false"})
     seconds = time.monotonic() - started
     output = run.stdout + run.stderr
     figures = summary(output, report)
