@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN)
     "agreements",
     "tracker.edge",
 ]
@@ -274,6 +277,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # Failed sign-ins, lockouts and refused accesses (tracker.edge.security, agreements.policy).
         "tracker.security": {"level": "INFO"},
+        # Every request made with an API token: who, which token, what (agreements.api.authentication).
+        "tracker.api": {"level": "INFO"},
     },
 }
 
@@ -389,3 +394,45 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMi
                   "tracker.edge.bad_requests.RefuseNulMiddleware")
 # django-axes records the user name of a failed sign-in as typed; cut to what its tables hold.
 AXES_USERNAME_CALLABLE = "tracker.edge.security.axes_username"
+
+# --- The REST API (/api/v1/, agreements.api; README, "API") ---------------------------------------
+# Session sign-in (with its CSRF token) for the browser, personal tokens for scripts. The policy
+# decides every read and write in the views, as on the pages; nothing is open to the anonymous.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "agreements.api.authentication.TokenAuthentication",
+        "agreements.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["agreements.api.permissions.SignedInWithRole"],
+    "DEFAULT_THROTTLE_CLASSES": ["agreements.api.throttling.TokenRateThrottle"],
+    # Per token (DRF's throttle scope "token"); sessions are people clicking, not throttled here.
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_RATE", "600/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "agreements.api.errors.handle_exception",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CA+JAD Agreement Tracker API",
+    "DESCRIPTION": "The agreements of the Central Asia + Japan Dialogue, their milestones and progress. "
+                   "The same rules as the pages: you see and change what you may on the site.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKindEnum": "agreements.models.agreement.AgreementKind",
+        "OrganizationKindEnum": "agreements.models.reference.Organization.Kind",
+        "HealthEnum": "agreements.models.agreement.Health",
+        "ReportedHealthEnum": [("on_track", "On track"), ("at_risk", "At risk"), ("off_track", "Off track")],
+        "StatusEnum": "agreements.models.agreement.Status",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "agreements.api.schema.add_error_responses"],
+}
+# Throttle counters in their own memory (not the reports cache, whose MAX_ENTRIES would evict them).
+CACHES["throttle"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle",
+                      "OPTIONS": {"MAX_ENTRIES": 10_000}}

@@ -21,8 +21,11 @@ urlpatterns = [
     path("accounts/2fa/verify/", two_factor.verify, name="two-factor-verify"),
     path("accounts/2fa/setup/", two_factor.setup, name="two-factor-setup"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("agreements.api.urls")),
     path("", include("agreements.web.urls")),
 ]
 
 handler403 = "tracker.edge.errors.permission_denied"
 handler400 = "tracker.edge.bad_requests.bad_request"
+handler404 = "tracker.edge.errors.not_found"
+handler500 = "tracker.edge.errors.server_error"

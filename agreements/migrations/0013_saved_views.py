@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0009_language_names'),
+        ('agreements', '0011_api_tokens'),
     ]
 
     operations = [

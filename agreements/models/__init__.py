@@ -24,6 +24,7 @@ from agreements.models.followup import AgreementStage, Dependency, Stage
 from agreements.models.notifications import Notification
 from agreements.models.people import TIME_ZONE_CHOICES, SavedView, User
 from agreements.models.reference import FocusArea, Organization, Pillar
+from agreements.models.tokens import ApiToken
 from agreements.models.reminders import Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list
 from agreements.models.work import (
     DOCUMENT_EXTENSIONS,
@@ -38,7 +39,7 @@ from agreements.models.work import (
 
 __all__ = [
     "CLOSED_STATUSES", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
-    "AgreementKind", "AgreementQuerySet", "AgreementStage", "Dependency", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
+    "AgreementKind", "AgreementQuerySet", "AgreementStage", "ApiToken", "Dependency", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
     "Milestone", "MilestoneQuerySet", "Notification", "Organization", "Party", "PercentFrom", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "SavedView", "Stage", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",
     "parse_day_list",

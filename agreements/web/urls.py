@@ -47,4 +47,6 @@ urlpatterns = [
     path("notifications/read/", notifications.mark_all_read, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notifications.mark_read, name="notification-read"),
     path("u/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path("preferences/tokens/", preferences.create_token, name="api-token-create"),
+    path("preferences/tokens/<int:pk>/revoke/", preferences.revoke_token, name="api-token-revoke"),
 ]

@@ -30,7 +30,7 @@ from hypothesis import given, strategies as st
 
 from agreements.imports import staging
 from agreements.imports.files import Upload
-from agreements.models import Dependency, Health, Stage, Status
+from agreements.models import ApiToken, Dependency, Health, Stage, Status
 from agreements.reminders import unsubscribe
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
@@ -169,6 +169,10 @@ FORMS: dict[str, Form] = {
     "unsubscribe": Form(None, lambda w: reverse("unsubscribe", args=[unsubscribe.token_for(w.people["officer"],
                                                                                            "stale")]),
                         lambda w: {"List-Unsubscribe": ["One-Click", ""]}, allowed=(200,), examples=20),
+    "api-token-create": Form("officer", lambda w: reverse("api-token-create"), lambda w: {
+        "name": PLAIN_TEXT, "access": ["read", "write"], "expires_on": DAYS}, allowed=(200, 400)),
+    "api-token-revoke": Form("officer", lambda w: reverse("api-token-revoke", args=[
+        ApiToken.issue(w.people["officer"], name="fuzzed")[0].pk]), lambda w: {}, allowed=(302,), examples=10),
     "set_language": Form(None, lambda w: reverse("set_language"), lambda w: {
         "language": ["en", "ru", "ja", "kk"], "next": NEXT}, allowed=(302,), examples=30),
     "login": Form(None, lambda w: reverse("login"), lambda w: {
@@ -195,6 +199,11 @@ FORMS: dict[str, Form] = {
 }
 NEXT = ["/agreements/", "//evil.example/", "https://evil.example/", "/accounts/login/?next=/", ""]
 
+# The REST API takes JSON, not forms: schemathesis fuzzes it from its schema (tests/api/test_schemathesis.py).
+API = {"api-agreement-list", "api-agreement-detail", "api-progress", "api-transition", "api-milestone-list",
+       "api-milestone-detail", "api-organization-list", "api-organization-detail", "api-pillar-list",
+       "api-focus-area-list", "api-me", "api-schema", "api-docs"}
+
 # Pages without a form or query parameter of their own.
 NO_INPUT = {
     "home": "My work: no parameters",
@@ -204,6 +213,8 @@ NO_INPUT = {
     "report-stages": "agreements per stage and kind: no parameters",
     "public-progress": "the public page: only ?lang=, checked against LANGUAGES (tests/followup/test_public_page.py)",
     "document-download": "a file by its id (path fuzzed in test_fuzzed_path_segments)",
+    **{name: "the REST API: fuzzed against its OpenAPI schema by schemathesis (tests/api/test_schemathesis.py)"
+       for name in API},
 }
 
 
@@ -223,7 +234,7 @@ def admin_form_urls() -> set[str]:
 
 
 def test_every_form_of_the_urlconf_is_fuzzed():
-    posted = {name for name, cases in MATRIX.items() if any(case.method == "post" for case in cases)}
+    posted = {name for name, cases in MATRIX.items() if any(case.method == "post" for case in cases)} - API
     assert posted <= set(FORMS), "add the new form to FORMS"
     queried = {resolve(path).url_name for path in [*GET_ENDPOINTS, *NEXT_PAGES] if not path.startswith("/admin/")}
     unaccounted = app_url_names() - set(FORMS) - queried - set(NO_INPUT) - {"agreement-detail"}

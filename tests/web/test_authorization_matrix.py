@@ -64,6 +64,12 @@ def page(allowed: Callable[[str, str], bool] = lambda r, o: True, ok: int = 200)
     return expect
 
 
+def api_page(allowed: Callable[[str, str], bool] = lambda r, o: True, ok: int = 200):
+    """An API resource about an object: as `page`, but 401 (not a redirect) when not signed in."""
+    inner = page(allowed, ok)
+    return lambda role, obj: 401 if role == "anonymous" else inner(role, obj)
+
+
 def signed_in(allowed: Callable[[str, str], bool] = lambda r, o: True, ok: int = 200, anonymous: int = 302):
     """A page not about one object."""
     def expect(role: str, obj: str) -> int:
@@ -149,6 +155,25 @@ MATRIX: dict[str, list[Case]] = {
                                lambda o: {"pk": o["notification"].pk})],
     # The e-mail's one-click unsubscribe: the signed link is the permission, signed in or not.
     "unsubscribe": [Case("get", lambda role, obj: 200, UNSUBSCRIBE), Case("post", lambda role, obj: 200, UNSUBSCRIBE)],
+    # API tokens on the preferences page: a person's own; another's token is 404 (tests/api/test_tokens.py).
+    "api-token-create": [Case("post", signed_in(ok=400))],
+    "api-token-revoke": [Case("post", signed_in(ok=404), lambda o: {"pk": 999_999})],
+    # The REST API (tests/api/ checks it with tokens, JSON bodies and If-Match): not signed in is 401
+    # there, not a redirect; the schema and its docs page are public (they hold no data).
+    "api-agreement-list": [Case("get", signed_in(anonymous=401))],
+    "api-agreement-detail": [Case("get", api_page(), REF)],
+    "api-progress": [Case("get", api_page(), REF), Case("post", api_page(works_on, ok=428), REF)],
+    "api-transition": [Case("post", api_page(ok=415), REF)],  # a form post, not JSON: refused before the rules
+    "api-milestone-list": [Case("get", signed_in(anonymous=401))],
+    "api-milestone-detail": [Case("get", api_page(), lambda o: {"pk": o["milestone"].pk})],
+    "api-organization-list": [Case("get", signed_in(anonymous=401))],
+    "api-organization-detail": [Case("get", signed_in(anonymous=401),
+                                     lambda o: {"pk": o["agreement"].parties.first().organization_id})],
+    "api-pillar-list": [Case("get", signed_in(anonymous=401))],
+    "api-focus-area-list": [Case("get", signed_in(anonymous=401))],
+    "api-me": [Case("get", signed_in(anonymous=401))],
+    "api-schema": [Case("get", lambda role, obj: 200)],
+    "api-docs": [Case("get", lambda role, obj: 200)],
 }
 
 

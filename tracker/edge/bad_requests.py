@@ -18,7 +18,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 from django.template.defaultfilters import filesizeformat
@@ -56,5 +56,7 @@ def explanation(exception: BaseException | None) -> str:
 
 
 def bad_request(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):  # the API answers JSON (agreements.api.errors)
+        return JsonResponse({"detail": explanation(exception), "code": "bad_request"}, status=400)
     body = loader.get_template("400.html").render({"explanation": explanation(exception)})
     return HttpResponse(body, status=400)
