@@ -19,6 +19,7 @@ from agreements.models.agreement import (
     Status,
 )
 from agreements.models.data_version import DataVersion
+from agreements.models.interop import CalendarFeed, SectorCode, hash_secret
 from agreements.models.people import TIME_ZONE_CHOICES, User
 from agreements.models.reference import FocusArea, Organization, Pillar
 from agreements.models.reminders import Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list
@@ -34,7 +35,7 @@ from agreements.models.work import (
 )
 
 __all__ = [
-    "CLOSED_STATUSES", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
+    "CLOSED_STATUSES", "CalendarFeed", "SectorCode", "hash_secret", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
     "AgreementKind", "AgreementQuerySet", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
     "Milestone", "MilestoneQuerySet", "Organization", "Party", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",
