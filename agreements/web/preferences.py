@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ReminderPolicy, User
 from agreements.zones import zone_choices
+from agreements.web.calendar_forms import feed_section
 from agreements.web.forms import submitted
 
 
@@ -57,5 +58,5 @@ def preferences(request):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.reads, samesite="Lax",
                             secure=settings.SESSION_COOKIE_SECURE)  # and kept after signing out
         return response
-    return render(request, "agreements/preferences.html", {"form": form, "policy": policy},
+    return render(request, "agreements/preferences.html", {"form": form, "policy": policy, **feed_section(request.user)},
                   status=400 if form.is_bound else 200)

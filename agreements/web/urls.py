@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.web import dashboard as report_views, milestone_views, preferences, views
+from agreements.web import calendar_views, dashboard as report_views, milestone_views, preferences, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +23,7 @@ urlpatterns = [
          name="milestone-waive"),
     path("reports/", report_views.dashboard, name="reports"),
     path("preferences/", preferences.preferences, name="preferences"),
+    path("preferences/calendars/", calendar_views.create_calendar_feed, name="calendar-feed-create"),
+    path("preferences/calendars/<int:pk>/revoke/", calendar_views.revoke_calendar_feed, name="calendar-feed-revoke"),
+    path("calendars/<str:secret>.ics", calendar_views.calendar_feed, name="calendar-feed"),
 ]

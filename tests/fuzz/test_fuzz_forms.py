@@ -30,7 +30,7 @@ from hypothesis import given, strategies as st
 
 from agreements.imports import staging
 from agreements.imports.files import Upload
-from agreements.models import Health, Status
+from agreements.models import CalendarFeed, Health, Status
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
 from tests.fuzz.fuzzing import HUGE_URL, fuzz_settings, hostile, judge, multipart, pairs, rolled_back, urlencoded
@@ -138,6 +138,10 @@ FORMS: dict[str, Form] = {
     "preferences": Form("officer", lambda w: reverse("preferences"), lambda w: {
         "language": ["en", "ru", "ja"], "time_zone": ["UTC", "Asia/Tashkent", "Pacific/Kiritimati"],
         "notify_stale": ["on"], "notify_digest": ["on"]}),
+    "calendar-feed-create": Form("manager", lambda w: reverse("calendar-feed-create"), lambda w: {
+        "scope": ["mine", "pillar", "all", "nothing"], "pillar": ["", "1", "2", "99999", "x"]}, allowed=(200, 400)),
+    "calendar-feed-revoke": Form("officer", lambda w: reverse("calendar-feed-revoke", args=[
+        CalendarFeed.issue(w.people["officer"], "mine")[0].pk]), lambda w: {"x": ["1"]}, allowed=(302,), examples=10),
     "set_language": Form(None, lambda w: reverse("set_language"), lambda w: {
         "language": ["en", "ru", "ja", "kk"], "next": NEXT}, allowed=(302,), examples=30),
     "login": Form(None, lambda w: reverse("login"), lambda w: {
@@ -171,6 +175,8 @@ NO_INPUT = {
     "session": "JSON about the session: no parameters",
     "password_change_done": "a confirmation page",
     "document-download": "a file by its id (path fuzzed in test_fuzzed_path_segments)",
+    "iati-activities": "the IATI file of what the reader may see: no parameters",
+    "calendar-feed": "a calendar by the secret in its path: no parameters (tests/interop/test_calendar_views.py)",
 }
 
 

@@ -22,7 +22,7 @@ from typing import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from agreements.models import Document
+from agreements.models import CalendarFeed, Document
 from tests.factories import MilestoneFactory, UserFactory
 
 ROLES = ["anonymous", "officer", "teammate", "other_officer", "manager", "viewer", "data_entry", "superuser"]
@@ -112,6 +112,14 @@ MATRIX: dict[str, list[Case]] = {
     "milestone-edit": [Case("get", page(works_on), MILESTONE), Case("post", page(works_on, ok=400), MILESTONE)],
     "milestone-done": [Case("post", page(works_on, ok=400), MILESTONE)],
     "milestone-waive": [Case("post", page(works_on, ok=400), MILESTONE)],
+    # The IATI file: every signed-in user, with what they may see (tests/interop/test_iati_views.py).
+    "iati-activities": [Case("get", signed_in())],
+    # Calendar feeds: made and revoked by their owner only (another's feed is 404); the feed itself is
+    # reached by its secret, without signing in (calendar apps cannot sign in).
+    "calendar-feed-create": [Case("post", signed_in(ok=400))],
+    "calendar-feed-revoke": [Case("post", lambda role, obj: 302 if role in ("anonymous", "officer") else 404,
+                                  lambda o: {"pk": o["feed"].pk})],
+    "calendar-feed": [Case("get", lambda role, obj: 200, lambda o: {"secret": o["feed_secret"]})],
 }
 
 
@@ -152,6 +160,7 @@ def objects(agreement, restricted, move_to, private_media):
         document.file.save(document.stored_token, __import__("io").BytesIO(b"%PDF"), save=False)
         document.save()
         out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document}
+        out[name]["feed"], out[name]["feed_secret"] = CalendarFeed.issue(obj.owner, "mine")
     return out
 
 

@@ -7,8 +7,6 @@ with --user, those of them that person may see. Streamed: 20,000 activities in b
 """
 from __future__ import annotations
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.interop import iati
@@ -30,13 +28,16 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user {user!r}.")
         chunks = iati.activities_xml(iati.published_agreements(reader))
         count = 0
-        stream = open(output, "w", encoding="utf-8") if output else sys.stdout
+        stream = open(output, "w", encoding="utf-8") if output else None
         try:
             for chunk in chunks:
-                stream.write(chunk)
+                if stream:
+                    stream.write(chunk)
+                else:
+                    self.stdout.write(chunk, ending="")
                 count += chunk.count("<iati-activity ")
         finally:
-            if output:
+            if stream:
                 stream.close()
         if output:
             self.stdout.write(self.style.SUCCESS(f"{count} activities written to {output}."))
