@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agreements.interop import calendars
 from agreements.models import CalendarFeed
@@ -17,7 +17,7 @@ from agreements.web.calendar_forms import CalendarFeedForm, feed_section
 
 
 @login_not_required
-@require_GET
+@require_safe
 def calendar_feed(request, secret: str):
     """Unknown, revoked, a closed account or a right lost: 404, the same answer for each."""
     feed = calendars.active_feed(secret)

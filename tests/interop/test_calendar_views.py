@@ -66,3 +66,9 @@ def test_the_iati_file_streams_what_the_reader_may_see(client, officer, viewer, 
     assert document.xpath("//iati-identifier/text()") == [f"XX-CAJAD-TRACKER-{agreement.reference}"]
     client.logout()
     assert client.get("/api/v1/iati/activities.xml").status_code == 302  # sign in first
+
+
+def test_a_calendar_app_may_ask_with_head_but_not_post(client, officer):
+    _feed, secret = CalendarFeed.issue(officer, "mine")
+    assert client.head(f"/calendars/{secret}.ics").status_code == 200
+    assert client.post(f"/calendars/{secret}.ics").status_code == 405
