@@ -9,6 +9,7 @@ number of queries grows with the chunks, never per agreement.
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_DOWN, Decimal
@@ -79,6 +80,7 @@ def _with_children(queryset: QuerySet) -> QuerySet:
     return queryset.select_related(None).prefetch_related(*prefetches).order_by("reference")
 
 
+@functools.cache
 def _has_sources() -> bool:
     # Source links of the public record (issue 16) become document-links when the model has them.
     return any(getattr(rel, "get_accessor_name", lambda: "")() == "sources" for rel in Agreement._meta.related_objects)
@@ -95,7 +97,7 @@ def activities_xml(agreements: QuerySet, *, now: datetime.datetime | None = None
     xml.startElement("iati-activities", {"version": VERSION, "generated-datetime": _datetime(now)})
     for agreement in _with_children(agreements).iterator(chunk_size=chunk_size):
         xml.ignorableWhitespace("\n")
-        _activity(xml, agreement, sectors, now)
+        _activity(xml, agreement, sectors)
         yield _drain(buffer)
     xml.ignorableWhitespace("\n")
     xml.endElement("iati-activities")
@@ -133,7 +135,7 @@ def _attrs(attrs: dict) -> dict:
     return {key.replace("_", "-"): str(value) for key, value in attrs.items() if value not in (None, "")}
 
 
-def _activity(xml: XMLGenerator, agreement: Agreement, sectors: dict[int, str], now: datetime.datetime) -> None:
+def _activity(xml: XMLGenerator, agreement: Agreement, sectors: dict[int, str]) -> None:
     w = _Writer(xml)
     xml.startElement("iati-activity", _attrs({"last_updated_datetime": _datetime(agreement.updated_at),
                                                "xml:lang": "en", "default_currency": agreement.currency}))
@@ -175,11 +177,11 @@ def _description(agreement: Agreement) -> str:
     """The summary as typed; without one, what the record says (IATI needs a description)."""
     if agreement.summary.strip():
         return agreement.summary
-    kind = dict(Agreement.Kind.choices)[agreement.kind]
     with translation.override("en"):
-        text = str(kind)
+        text = str(Agreement.Kind(agreement.kind).label)
         if agreement.signed_on:
-            text += f", signed{' in ' + agreement.signed_at if agreement.signed_at else ''} on {agreement.signed_on.isoformat()}"
+            place = f" in {agreement.signed_at}" if agreement.signed_at else ""
+            text += f", signed{place} on {agreement.signed_on.isoformat()}"
     return text + "."
 
 

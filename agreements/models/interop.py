@@ -64,8 +64,9 @@ class CalendarFeed(models.Model):
         verbose_name_plural = _("calendar feeds")
         constraints = [
             models.CheckConstraint(condition=Q(scope__in=["mine", "pillar", "all"]), name="calendarfeed_scope_valid"),
-            models.CheckConstraint(condition=Q(scope="pillar", pillar__isnull=False) | (~Q(scope="pillar") & Q(pillar__isnull=True)),
-                                   name="calendarfeed_pillar_iff_scope"),
+            models.CheckConstraint(
+                condition=Q(scope="pillar", pillar__isnull=False) | (~Q(scope="pillar") & Q(pillar__isnull=True)),
+                name="calendarfeed_pillar_iff_scope"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,9 +24,8 @@ def calendar_feed(request, secret: str):
     if feed is None or not calendars.may_hold(feed):
         raise Http404("No such calendar.")
     now = timezone.now()
-    body = calendars.feed_ics(feed, now)
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = StreamingHttpResponse(calendars.feed_ics(feed, now), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="milestones.ics"'
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"

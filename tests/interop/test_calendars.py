@@ -23,7 +23,7 @@ def fetch(client, secret: str):
     response = client.get(f"/calendars/{secret}.ics")
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    return Calendar.from_ical(response.content)
+    return Calendar.from_ical(b"".join(response.streaming_content))
 
 
 def events(calendar) -> dict[str, object]:

@@ -63,7 +63,8 @@ def test_the_demo_summit_exports_valid_iati(tmp_path):
     assert len(document.xpath("//iati-activity")) == published.count() > 100
     assert document.get("version") == "2.03"
     # Every kind of element the mapping produces shows up in the demo, so the schema checked them all.
-    for path in ("//participating-org", "//recipient-country", "//sector", "//transaction", "//activity-date[@type='2']"):
+    for path in ("//participating-org", "//recipient-country", "//sector", "//transaction",
+                 "//activity-date[@type='2']"):
         assert document.xpath(path), path
 
 
@@ -104,7 +105,8 @@ def test_an_activity_carries_every_mapped_field(loan, settings):
     assert (value.text, value.get("currency"), value.get("value-date")) == ("28000000000", "JPY", "2025-12-19")
     assert transaction.xpath("finance-type/@code") == ["421"]
     [link] = node.xpath("document-link")
-    assert link.get("url") == f"https://tracker.example.org/agreements/CAJ-2025-101/documents/{loan.documents.get().pk}/"
+    document_url = f"https://tracker.example.org/agreements/CAJ-2025-101/documents/{loan.documents.get().pk}/"
+    assert link.get("url") == document_url
     assert (link.get("format"), link.findtext("title/narrative"), link.xpath("category/@code")) == (
         "application/pdf", "Signed loan agreement", ["A11"])
 
