@@ -50,6 +50,11 @@ elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET or SECRET_
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", SITE_URL)
+# IATI publishing (README, "IATI"): the publisher's organisation identifier, the prefix of every
+# activity identifier (e.g. "XM-DAC-701-8"); its name and IATI organisation type (10 Government).
+IATI_PUBLISHER_PREFIX = os.environ.get("IATI_PUBLISHER_PREFIX", "XX-CAJAD-TRACKER")
+IATI_PUBLISHER_NAME = os.environ.get("IATI_PUBLISHER_NAME", "CA+JAD Agreement Tracker")
+IATI_PUBLISHER_TYPE = os.environ.get("IATI_PUBLISHER_TYPE", "10")
 
 INSTALLED_APPS = [
     "modeltranslation",  # before the admin: it adds the per-language fields to the admin forms

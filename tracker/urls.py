@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from agreements.web import interop_views
 from tracker.edge import favicon, health, languages, session, two_factor
 
 admin.site.site_header = _("CA+JAD Agreement Tracker — administration")
@@ -21,6 +22,8 @@ urlpatterns = [
     path("accounts/2fa/verify/", two_factor.verify, name="two-factor-verify"),
     path("accounts/2fa/setup/", two_factor.setup, name="two-factor-setup"),
     path("admin/", admin.site.urls),
+    # Before any `api/v1/` include, so the API's own routes never shadow it.
+    path("api/v1/iati/activities.xml", interop_views.iati_activities, name="iati-activities"),
     path("api/v1/", include("agreements.api.urls")),
     path("", include("agreements.web.urls")),
 ]

@@ -5,7 +5,7 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from agreements.admin.scoping import ParentRowsOnlyInline
-from agreements.models import FocusArea, Organization, Pillar, Stage
+from agreements.models import CalendarFeed, FocusArea, Organization, Pillar, SectorCode, Stage
 
 # --- Reference data ------------------------------------------------------------------------
 
@@ -45,3 +45,28 @@ class StageAdmin(TranslationAdmin):
     list_display_links = ["name"]
     list_filter = ["kind"]
     ordering = ["kind", "position"]
+
+
+@admin.register(SectorCode)
+class SectorCodeAdmin(admin.ModelAdmin):
+    """The IATI export's sector of each focus area (README, "IATI")."""
+
+    list_display = ["focus_area", "code"]
+    list_select_related = ["focus_area__pillar"]
+    search_fields = ["focus_area__name", "code"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Everyone's calendar addresses (superusers only: no role is granted them): revoke the one of a
+    person who left. The secret itself is not stored, so it cannot be shown."""
+
+    list_display = ["owner", "scope", "pillar", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["owner", "pillar"]
+    search_fields = ["owner__username", "owner__last_name"]
+    readonly_fields = ["owner", "scope", "pillar", "created_at", "last_used_at"]
+    fields = ["owner", "scope", "pillar", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by their owner on the preferences page, where the secret is shown once

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0011_api_tokens'),
+        ('agreements', '0012_iati_calendars'),
     ]
 
     operations = [

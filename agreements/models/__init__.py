@@ -21,6 +21,7 @@ from agreements.models.agreement import (
 )
 from agreements.models.data_version import DataVersion
 from agreements.models.followup import AgreementStage, Dependency, Stage
+from agreements.models.interop import CalendarFeed, SectorCode, hash_secret
 from agreements.models.notifications import Notification
 from agreements.models.people import TIME_ZONE_CHOICES, SavedView, User
 from agreements.models.reference import FocusArea, Organization, Pillar
@@ -38,7 +39,7 @@ from agreements.models.work import (
 )
 
 __all__ = [
-    "CLOSED_STATUSES", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
+    "CLOSED_STATUSES", "CalendarFeed", "SectorCode", "hash_secret", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
     "AgreementKind", "AgreementQuerySet", "AgreementStage", "ApiToken", "Dependency", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
     "Milestone", "MilestoneQuerySet", "Notification", "Organization", "Party", "PercentFrom", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "SavedView", "Stage", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agreements import policy as rules
 from agreements.models import ApiToken, ReminderPolicy, User
 from agreements.zones import zone_choices
+from agreements.web.calendar_forms import feed_section
 from agreements.web.forms import DATE, submitted
 
 
@@ -105,7 +106,7 @@ def render_preferences(request, *, form=None, token_form=None, new_secret: str =
     return render(request, "agreements/preferences.html", {
         "form": form or PreferencesForm(instance=request.user, policy=policy), "policy": policy,
         "token_form": token_form or TokenForm(user=request.user), "new_secret": new_secret,
-        "tokens": request.user.api_tokens.all(), "now": timezone.now(),
+        "tokens": request.user.api_tokens.all(), "now": timezone.now(), **feed_section(request.user),
     }, status=status)
 
 

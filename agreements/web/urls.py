@@ -1,6 +1,7 @@
 from django.urls import path
 
 from agreements.web import (
+    calendar_views,
     dashboard as report_views,
     followup_views,
     milestone_views,
@@ -49,4 +50,7 @@ urlpatterns = [
     path("u/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("preferences/tokens/", preferences.create_token, name="api-token-create"),
     path("preferences/tokens/<int:pk>/revoke/", preferences.revoke_token, name="api-token-revoke"),
+    path("preferences/calendars/", calendar_views.create_calendar_feed, name="calendar-feed-create"),
+    path("preferences/calendars/<int:pk>/revoke/", calendar_views.revoke_calendar_feed, name="calendar-feed-revoke"),
+    path("calendars/<str:secret>.ics", calendar_views.calendar_feed, name="calendar-feed"),
 ]

@@ -42,7 +42,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from agreements.models import Agreement, Document, Organization, Pillar, ProgressUpdate, Reminder, ReminderPolicy, Stage
+from agreements.models import (Agreement, CalendarFeed, Document, Organization, Pillar, ProgressUpdate, Reminder,
+                               ReminderPolicy, SectorCode, Stage)
 from tests.admin.admin_pages import TALLY, answer, form_data, take_messages
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
@@ -79,6 +80,8 @@ RULES: dict[str, dict[str, set[str]]] = {
     "agreements.pillar": rules(add=ENTRY, change=ENTRY, delete=ROOT),
     "agreements.focusarea": rules(add=ENTRY, change=ENTRY, delete=ROOT),
     "agreements.stage": rules(add=ENTRY, change=ENTRY, delete=ROOT),  # deleting a rung loses agreements' dates
+    "agreements.sectorcode": rules(add=ENTRY, change=ENTRY, delete=ROOT),
+    "agreements.calendarfeed": rules(view=ROOT, change=ROOT, delete=ROOT),  # made on the preferences page
     "agreements.user": rules(view=RECORDS, add=ENTRY, change=ENTRY, delete=ROOT),
     "auth.group": rules(view=ROOT, add=ROOT, change=ROOT, delete=ROOT),
     "otp_totp.totpdevice": rules(view=ROOT, add=ROOT, change=ROOT, delete=ROOT),
@@ -195,6 +198,8 @@ def world(cast, move_to, second_manager, private_media):
     pks["agreements.pillar"]["existing"] = Pillar.objects.first().pk
     pks["agreements.focusarea"]["existing"] = Pillar.objects.first().focus_areas.first().pk
     pks["agreements.stage"]["existing"] = Stage.objects.first().pk
+    pks["agreements.sectorcode"]["existing"] = SectorCode.objects.first().pk
+    pks["agreements.calendarfeed"]["existing"] = CalendarFeed.issue(lead, "mine")[0].pk
     pks["agreements.user"].update(account=lead.pk, privileged=second_manager.pk)
     pks["agreements.reminderpolicy"]["existing"] = ReminderPolicy.objects.create().pk
     pks["auth.group"]["existing"] = cast["officer"].groups.first().pk

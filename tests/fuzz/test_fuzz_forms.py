@@ -30,7 +30,7 @@ from hypothesis import given, strategies as st
 
 from agreements.imports import staging
 from agreements.imports.files import Upload
-from agreements.models import ApiToken, Dependency, Health, Stage, Status
+from agreements.models import ApiToken, CalendarFeed, Dependency, Health, Stage, Status
 from agreements.reminders import unsubscribe
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
@@ -173,6 +173,10 @@ FORMS: dict[str, Form] = {
         "name": PLAIN_TEXT, "access": ["read", "write"], "expires_on": DAYS}, allowed=(200, 400)),
     "api-token-revoke": Form("officer", lambda w: reverse("api-token-revoke", args=[
         ApiToken.issue(w.people["officer"], name="fuzzed")[0].pk]), lambda w: {}, allowed=(302,), examples=10),
+    "calendar-feed-create": Form("manager", lambda w: reverse("calendar-feed-create"), lambda w: {
+        "scope": ["mine", "pillar", "all", "nothing"], "pillar": ["", "1", "2", "99999", "x"]}, allowed=(200, 400)),
+    "calendar-feed-revoke": Form("officer", lambda w: reverse("calendar-feed-revoke", args=[
+        CalendarFeed.issue(w.people["officer"], "mine")[0].pk]), lambda w: {"x": ["1"]}, allowed=(302,), examples=10),
     "set_language": Form(None, lambda w: reverse("set_language"), lambda w: {
         "language": ["en", "ru", "ja", "kk"], "next": NEXT}, allowed=(302,), examples=30),
     "login": Form(None, lambda w: reverse("login"), lambda w: {
@@ -215,6 +219,8 @@ NO_INPUT = {
     "document-download": "a file by its id (path fuzzed in test_fuzzed_path_segments)",
     **{name: "the REST API: fuzzed against its OpenAPI schema by schemathesis (tests/api/test_schemathesis.py)"
        for name in API},
+    "iati-activities": "the IATI file of what the reader may see: no parameters",
+    "calendar-feed": "a calendar by the secret in its path: no parameters (tests/interop/test_calendar_views.py)",
 }
 
 

@@ -22,7 +22,7 @@ from typing import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from agreements.models import Dependency, Document, Stage
+from agreements.models import CalendarFeed, Dependency, Document, Stage
 from agreements.reminders import unsubscribe
 from tests.factories import MilestoneFactory, UserFactory
 from tests.web.test_notifications import notify
@@ -174,6 +174,14 @@ MATRIX: dict[str, list[Case]] = {
     "api-me": [Case("get", signed_in(anonymous=401))],
     "api-schema": [Case("get", lambda role, obj: 200)],
     "api-docs": [Case("get", lambda role, obj: 200)],
+    # The IATI file: every signed-in user, with what they may see (tests/interop/test_iati_views.py).
+    "iati-activities": [Case("get", signed_in())],
+    # Calendar feeds: made and revoked by their owner only (another's feed is 404); the feed itself is
+    # reached by its secret, without signing in (calendar apps cannot sign in).
+    "calendar-feed-create": [Case("post", signed_in(ok=400))],
+    "calendar-feed-revoke": [Case("post", lambda role, obj: 302 if role in ("anonymous", "officer") else 404,
+                                  lambda o: {"pk": o["feed"].pk})],
+    "calendar-feed": [Case("get", lambda role, obj: 200, lambda o: {"secret": o["feed_secret"]})],
 }
 
 
@@ -215,6 +223,8 @@ def objects(agreement, restricted, move_to, private_media):
         document.save()
         out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document,
                      "notification": notify(obj.owner, obj)}
+        out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document}
+        out[name]["feed"], out[name]["feed_secret"] = CalendarFeed.issue(obj.owner, "mine")
     return out
 
 
