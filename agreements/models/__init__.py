@@ -13,13 +13,17 @@ from agreements.models.agreement import (
     Agreement,
     AgreementKind,
     AgreementQuerySet,
+    Confidence,
     Confidentiality,
+    DatePrecision,
     Health,
+    Origin,
     Party,
     Status,
 )
 from agreements.models.data_version import DataVersion
 from agreements.models.people import TIME_ZONE_CHOICES, User
+from agreements.models.record import PublicFact, SourceLink
 from agreements.models.reference import FocusArea, Organization, Pillar
 from agreements.models.reminders import Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list
 from agreements.models.work import (
@@ -35,7 +39,8 @@ from agreements.models.work import (
 
 __all__ = [
     "CLOSED_STATUSES", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
-    "AgreementKind", "AgreementQuerySet", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
+    "AgreementKind", "AgreementQuerySet", "Confidence", "Confidentiality", "DatePrecision", "Origin", "PublicFact",
+    "SourceLink", "DataVersion", "Document", "FocusArea", "Health",
     "Milestone", "MilestoneQuerySet", "Organization", "Party", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",
     "parse_day_list",

@@ -54,6 +54,31 @@ class Confidentiality(models.TextChoices):
     RESTRICTED = "restricted", _("Restricted (owner, team and managers)")
 
 
+class Origin(models.TextChoices):
+    """Where an agreement's record comes from (issue 16): the public record of the summit, an
+    earlier agreement of the wider cooperation, or an illustrative stand-in of the demo."""
+
+    SUMMIT = "summit", _("Summit record")
+    BEFORE = "before", _("Before the summit")
+    ILLUSTRATIVE = "illustrative", _("Illustrative")
+
+
+class Confidence(models.TextChoices):
+    """How sure the record is, as the sources allow (public_record.md: high, medium, low)."""
+
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class DatePrecision(models.TextChoices):
+    """How exact `signed_on` is: a range or a month is stored as its first day."""
+
+    DAY = "", _("Exact day")
+    RANGE = "range", _("A range of days")
+    MONTH = "month", _("A month")
+
+
 class AgreementQuerySet(models.QuerySet):
     """Reusable filters. What a user may see is agreements.policy.visible_agreements (the policy
     sits above the models and asks them, never the other way)."""
@@ -65,6 +90,9 @@ class AgreementQuerySet(models.QuerySet):
 class Agreement(models.Model):
     Kind = AgreementKind
     Confidentiality = Confidentiality
+    Origin = Origin
+    Confidence = Confidence
+    DatePrecision = DatePrecision
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, help_text=_("For example CAJ-2025-017."))
     title = models.CharField(_("title"), max_length=300)
@@ -102,6 +130,15 @@ class Agreement(models.Model):
     confidentiality = models.CharField(
         _("confidentiality"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.INTERNAL
     )
+    # The record's provenance (issue 16): its sources are SourceLink rows (agreements.models.record).
+    origin = models.CharField(_("origin"), max_length=12, choices=Origin.choices, default=Origin.SUMMIT,
+                              help_text=_("Illustrative agreements stand in for documents whose titles are not public."))
+    confidence = models.CharField(_("confidence"), max_length=6, choices=Confidence.choices, blank=True,
+                                  help_text=_("How well the sources support the record."))
+    date_precision = models.CharField(_("date precision"), max_length=5, choices=DatePrecision.choices, blank=True,
+                                      default=DatePrecision.DAY)
+    date_as_reported = models.CharField(_("date as reported"), max_length=40, blank=True,
+                                        help_text=_("The date as the sources give it, when it is a range or a month."))
     # Optimistic concurrency: every save that edits the agreement bumps it (see agreements.actions.editing).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -121,6 +158,8 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(confidentiality__in=Confidentiality.values), name="agreement_confidentiality_valid"
             ),
+            models.CheckConstraint(condition=Q(origin__in=Origin.values), name="agreement_origin_valid"),
+            models.CheckConstraint(condition=Q(confidence__in=["", *Confidence.values]), name="agreement_confidence_valid"),
             models.CheckConstraint(condition=Q(percent_complete__lte=100), name="agreement_percent_0_100"),
             models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0), name="agreement_value_not_negative"),
             models.CheckConstraint(
@@ -170,6 +209,10 @@ class Agreement(models.Model):
         language = (translation.get_language() or "").split("-")[0]
         translated = getattr(self, f"title_{language}", "") if language in ("ru", "ja") else ""
         return translated or self.title
+
+    @property
+    def is_illustrative(self) -> bool:
+        return self.origin == Origin.ILLUSTRATIVE
 
     @property
     def is_open(self) -> bool:
