@@ -15,6 +15,31 @@ def restore_triggers(apps, schema_editor):
     data_version.install(schema_editor.connection, data_version.missing(schema_editor.connection))
 
 
+# Data entry staff keep the sources and the facts; every role reads them (as migration 0002).
+GRANTS = {
+    "Data entry": ["view_sourcelink", "add_sourcelink", "change_sourcelink", "delete_sourcelink", "view_publicfact",
+                   "add_publicfact", "change_publicfact"],
+    "Manager": ["view_sourcelink", "view_publicfact"],
+    "Officer": ["view_sourcelink", "view_publicfact"],
+    "Viewer": ["view_sourcelink", "view_publicfact"],
+}
+
+
+def grant(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("agreements")
+    # create_permissions skips app configs without a models module, which historical ones never have.
+    previous, app_config.models_module = getattr(app_config, "models_module", None), True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = previous
+    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+    for role, codenames in GRANTS.items():
+        group = Group.objects.filter(name=role).first()
+        if group:
+            group.permissions.add(*Permission.objects.filter(content_type__app_label="agreements",
+                                                             codename__in=codenames))
+
 
 class Migration(migrations.Migration):
 
@@ -116,5 +141,6 @@ class Migration(migrations.Migration):
             model_name='sourcelink',
             constraint=models.UniqueConstraint(fields=('agreement', 'url'), name='source_unique_url'),
         ),
+        migrations.RunPython(grant, migrations.RunPython.noop),
         migrations.RunPython(restore_triggers, migrations.RunPython.noop),
     ]

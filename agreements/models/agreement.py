@@ -211,6 +211,21 @@ class Agreement(models.Model):
         return translated or self.title
 
     @property
+    def date_note(self) -> str:
+        """What the stored date of signature stands for when the sources give no exact day."""
+        reported = self.date_as_reported
+        if not reported:
+            return ""
+        if "planned" in reported:
+            return translation.gettext("Planned for %(reported)s; the signature is not confirmed.") % {
+                "reported": reported}
+        if self.date_precision == DatePrecision.RANGE:
+            return translation.gettext("Given as %(reported)s, a range of days: the first day is stored.") % {
+                "reported": reported}
+        return translation.gettext("Given as %(reported)s, a month only: its first day is stored.") % {
+            "reported": reported}
+
+    @property
     def is_illustrative(self) -> bool:
         return self.origin == Origin.ILLUSTRATIVE
 
