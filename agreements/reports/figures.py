@@ -125,8 +125,10 @@ def public_record(agreements: QuerySet, drill: Drill) -> PublicRecord | None:
 
     def line(fact: PublicFact) -> RecordLine:
         code = fact.country.code if fact.country else ""
-        recorded = (drill.figure(per_country.get(code, 0), origin=Origin.SUMMIT, country=code) if code
-                    else drill.figure(counts[Origin.SUMMIT], origin=Origin.SUMMIT))
+        cell = {"origin": Origin.SUMMIT, **({"country": code} if code else {})}
+        count = per_country.get(code, 0) if code else counts[Origin.SUMMIT]
+        # Outside the dashboard's own country filter: nothing of that country is counted here.
+        recorded = drill.figure(count if drill.query(**cell) else 0, **cell)
         return RecordLine(fact.text, code, fact.documents, fact.amount,
                           fact.currency, fact.reported_by, fact.source_url, fact.source_title, recorded)
 

@@ -42,7 +42,16 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from agreements.models import Agreement, Document, Organization, Pillar, ProgressUpdate, Reminder, ReminderPolicy
+from agreements.models import (
+    Agreement,
+    Document,
+    Organization,
+    Pillar,
+    ProgressUpdate,
+    PublicFact,
+    Reminder,
+    ReminderPolicy,
+)
 from tests.admin.admin_pages import TALLY, answer, form_data, take_messages
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
@@ -78,6 +87,7 @@ RULES: dict[str, dict[str, set[str]]] = {
     "agreements.organization": rules(add=ENTRY, change=ENTRY, delete=ROOT),
     "agreements.pillar": rules(add=ENTRY, change=ENTRY, delete=ROOT),
     "agreements.focusarea": rules(add=ENTRY, change=ENTRY, delete=ROOT),
+    "agreements.publicfact": rules(add=ENTRY, change=ENTRY, delete=ROOT),  # the public record's counts and totals
     "agreements.user": rules(view=RECORDS, add=ENTRY, change=ENTRY, delete=ROOT),
     "auth.group": rules(view=ROOT, add=ROOT, change=ROOT, delete=ROOT),
     "otp_totp.totpdevice": rules(view=ROOT, add=ROOT, change=ROOT, delete=ROOT),
@@ -192,6 +202,7 @@ def world(cast, move_to, second_manager, private_media):
             pks[f"agreements.{name}"][relation] = obj.pk
     pks["agreements.organization"]["existing"] = Organization.objects.first().pk
     pks["agreements.pillar"]["existing"] = Pillar.objects.first().pk
+    pks["agreements.publicfact"]["existing"] = PublicFact.objects.create(key="summit-documents", text="158 documents").pk
     pks["agreements.focusarea"]["existing"] = Pillar.objects.first().focus_areas.first().pk
     pks["agreements.user"].update(account=lead.pk, privileged=second_manager.pk)
     pks["agreements.reminderpolicy"]["existing"] = ReminderPolicy.objects.create().pk
