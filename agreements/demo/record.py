@@ -118,7 +118,8 @@ def split_outside_parentheses(text: str) -> list[str]:
 
 
 def parse_parties(text: str) -> list[tuple[str, str]]:
-    """'Government of Japan / JICA; beneficiary KRJC' → [('Gov JP', 'signatory'), ('JICA', …), ('KRJC', 'implementing')]."""
+    """'Government of Japan / JICA; beneficiary KRJC' →
+    [('Gov JP', 'signatory'), ('JICA', 'signatory'), ('KRJC', 'implementing')]."""
     found: list[tuple[str, str]] = []
     for piece in split_outside_parentheses(text):
         piece = piece.strip()
@@ -166,7 +167,8 @@ def read_row(line: int, raw: dict) -> RecordRow:
     is_target = amount is not None and "a target" in notes
     pillar = PILLARS[raw["pillar"]]
     return RecordRow(
-        line=line, title=raw["title"].strip(), kind_as_written=kind_text, kind="aggregate" if aggregate else KINDS[kind_text],
+        line=line, title=raw["title"].strip(), kind_as_written=kind_text,
+        kind="aggregate" if aggregate else KINDS[kind_text],
         parties=[] if aggregate else parse_parties(raw["parties"]),
         countries=[COUNTRIES[c.strip()] for c in raw["countries"].split(";") if c.strip()],
         signed_on=None if planned else first, precision=precision,
