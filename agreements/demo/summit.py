@@ -156,6 +156,7 @@ def weighted(rng: random.Random, weights: dict):
 
 
 SUMMIT_YEAR = 2025  # the summit's documents are numbered CAJ-2025-NNN
+EARLIER_2025_FROM = 90001
 
 
 def reference_for(number: int) -> str:
@@ -424,12 +425,14 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
 def build_all(rng: random.Random, cast: Cast, agreements: int, today: datetime.date) -> list[Built]:
     """The summit series CAJ-2025-001…: the record's summit documents first, then illustrative ones
     up to `agreements`; then the record's earlier agreements, in the series of their year (those of
-    2025 after the summit series)."""
+    2025 from EARLIER_2025_FROM)."""
     documents = record.summit_documents()[:agreements]
     built = [build_from_record(rng, cast, row, reference_for(number), Origin.SUMMIT, today)
              for number, row in enumerate(documents, start=1)]
     built += [build_one(rng, cast, number, today) for number in range(len(documents) + 1, agreements + 1)]
-    numbers = {SUMMIT_YEAR: agreements}
+    # Earlier agreements of 2025 number from 90001 (CAJ-2025-90001…), out of reach of the summit series
+    # at any demo size, so seeding a bigger summit later (158, then 5000) neither skips nor doubles one.
+    numbers = {SUMMIT_YEAR: EARLIER_2025_FROM - 1}
     for row in sorted(record.earlier_documents(), key=lambda r: (r.signed_on or datetime.date.min, r.line)):
         year = (row.signed_on or record.parse_date(row.date_as_reported)[0]).year
         numbers[year] = numbers.get(year, 0) + 1
