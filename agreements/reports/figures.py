@@ -74,6 +74,7 @@ def headline(agreements: QuerySet, drill: Drill) -> dict[str, Figure]:
         "implementation": Q(status__in=IMPLEMENTATION), "at_risk": at_risk_q(), "stale": stale_q(),
         "closures": Q(status=Status.PENDING_CLOSURE), "restricted": Q(confidentiality="restricted"),
         **{f"quality_{gap}": quality_q(gap) for gap, _label in QUALITY_CHOICES},
+        **{f"origin_{origin}": Q(origin=origin) for origin in Origin.values},  # the public record's panel
     }
     counts = agreements.order_by().aggregate(
         total=Count("pk"), **{name: Count("pk", filter=condition) for name, condition in conditions.items()})
@@ -82,6 +83,7 @@ def headline(agreements: QuerySet, drill: Drill) -> dict[str, Figure]:
         "at_risk": {"status": OPEN_STATUSES, "health": RISKY}, "stale": {"stale": "true"},
         "closures": {"status": Status.PENDING_CLOSURE}, "restricted": {"confidentiality": "restricted"},
         **{f"quality_{gap}": {"quality": gap} for gap, _label in QUALITY_CHOICES},
+        **{f"origin_{origin}": {"origin": origin} for origin in Origin.values},
     }
     return {name: drill.figure(counts[name], **links[name]) for name in links}
 
@@ -112,12 +114,12 @@ class PublicRecord:
     by_country: list[RecordLine]
 
 
-def public_record(agreements: QuerySet, drill: Drill) -> PublicRecord | None:
+def public_record(agreements: QuerySet, drill: Drill, headline: dict[str, Figure]) -> PublicRecord | None:
     """The facts the sources report (PublicFact), and how many of the summit's documents on the
-    record the tracker holds — illustrative agreements never count as recorded. Three queries."""
+    record the tracker holds — illustrative agreements never count as recorded. Two queries (the
+    counts by origin come with the headline's)."""
     facts = list(PublicFact.objects.all())
-    counts = agreements.order_by().aggregate(**{
-        origin: Count("pk", filter=Q(origin=origin)) for origin in Origin.values})
+    counts = {origin: headline[f"origin_{origin}"].count for origin in Origin.values}
     if not facts and not counts[Origin.ILLUSTRATIVE] and not counts[Origin.BEFORE]:
         return None  # a tracker of real data only: nothing to tell apart
     per_country = dict(of(Party.objects.filter(agreement__origin=Origin.SUMMIT), agreements).order_by()
@@ -462,5 +464,5 @@ def compute_panels(filterset: AgreementFilter, params: dict[str, list[str]], tod
         at_risk=at_risk_agreements(agreements),
         quality=[(gap, label, figures[f"quality_{gap}"]) for gap, label in QUALITY_CHOICES],
         choices=filter_choices(params, all_pillars, areas),
-        record=public_record(agreements, drill),
+        record=public_record(agreements, drill, figures),
     )
