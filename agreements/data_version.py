@@ -25,7 +25,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 log = logging.getLogger("tracker.data_version")
 
 TABLES = [
-    "agreements_agreement", "agreements_agreement_focus_areas", "agreements_agreement_team",
+    "agreements_agreement", "agreements_agreement_focus_areas", "agreements_agreement_team", "agreements_publicfact",
     "agreements_milestone", "agreements_progressupdate", "agreements_transitionlog", "agreements_party",
     "agreements_organization", "agreements_pillar", "agreements_focusarea", "agreements_reminderpolicy",
     "agreements_user", "agreements_user_groups", "auth_group",

@@ -146,6 +146,8 @@ class AgreementFilter(django_filters.FilterSet):
                                                   label=_("Data gaps"))
     confidentiality = django_filters.ChoiceFilter(choices=Agreement.Confidentiality.choices,
                                                   label=_("Confidentiality"))
+    # Issue 16: the public record of the summit, earlier agreements, illustrative ones of the demo.
+    origin = django_filters.MultipleChoiceFilter(choices=Agreement.Origin.choices, label=_("Origin"), distinct=False)
     signed_after = django_filters.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("Signed from"),
                                              widget=forms.DateInput(attrs={"type": "date"}))
     signed_before = django_filters.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("Signed until"),

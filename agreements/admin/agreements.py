@@ -17,7 +17,7 @@ from agreements.actions.editing import check_version
 from agreements.admin.filters import CountryFilter
 from agreements.admin.imports import ImportExportPages
 from agreements.admin.scoping import AgreementHistoryAdmin, ParentRowsOnlyInline
-from agreements.models import Agreement, Document, Milestone, Party
+from agreements.models import Agreement, Document, Milestone, Party, SourceLink
 
 # --- Agreement ----------------------------------------------------------------------------
 
@@ -27,6 +27,14 @@ class PartyInline(ParentRowsOnlyInline):
     extra = 0
     min_num = 0
     autocomplete_fields = ["organization"]
+
+
+class SourceLinkInline(ParentRowsOnlyInline):
+    """The public pages the record rests on (issue 16)."""
+
+    model = SourceLink
+    extra = 0
+    fields = ["title", "url", "position"]
 
 
 class MilestoneInline(ParentRowsOnlyInline):
@@ -92,19 +100,20 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
     form = AgreementAdminForm
     list_display = ["reference", "title", "pillar", "status", "health", "owner", "signed_on", "confidentiality"]
     list_filter = ["pillar", "status", CountryFilter, "health", ("owner", admin.RelatedOnlyFieldListFilter),
-                   "confidentiality", "kind"]
+                   "confidentiality", "kind", "origin", "confidence"]
     search_fields = ["reference", "title", "parties__organization__name"]
     list_select_related = ["pillar", "owner"]
     autocomplete_fields = ["owner", "team", "lead_organization"]
     filter_horizontal = ["focus_areas"]
     readonly_fields = ["status", "health", "percent_complete", "last_progress_at", "version", "status_changed_at"]
-    inlines = [PartyInline, MilestoneInline, DocumentInline]
+    inlines = [PartyInline, SourceLinkInline, MilestoneInline, DocumentInline]
     date_hierarchy = "signed_on"
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["reference", "title", "title_ru", "title_ja", "summary", "kind", "pillar", "focus_areas"]}),
         (_("Signature and value"), {"fields": ["signed_on", "signed_at", "value", "currency", "end_date"]}),
         (_("Responsibility"), {"fields": ["owner", "team", "lead_organization", "confidentiality"]}),
+        (_("Public record"), {"fields": ["origin", "confidence", "date_precision", "date_as_reported"]}),
         (_("Status (changed through the workflow actions)"),
          {"fields": ["status", "status_changed_at", "health", "percent_from", "percent_complete", "last_progress_at",
                      "version"]}),

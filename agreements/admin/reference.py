@@ -5,7 +5,7 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from agreements.admin.scoping import ParentRowsOnlyInline
-from agreements.models import CalendarFeed, FocusArea, Organization, Pillar, SectorCode, Stage
+from agreements.models import CalendarFeed, FocusArea, Organization, Pillar, PublicFact, SectorCode, Stage
 
 # --- Reference data ------------------------------------------------------------------------
 
@@ -15,6 +15,16 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name", "country", "kind", "sector"]
     list_filter = ["country", "kind"]
     search_fields = ["name", "short_name"]
+
+
+@admin.register(PublicFact)
+class PublicFactAdmin(admin.ModelAdmin):
+    """Counts and totals the sources report about the summit (the dashboard shows them beside what
+    is recorded here). Public figures: data entry staff keep them, managers read them."""
+
+    list_display = ["text", "country", "documents", "amount", "currency", "reported_by", "confidence"]
+    list_filter = ["country", "confidence"]
+    search_fields = ["text", "reported_by"]
 
 
 class FocusAreaInline(TranslationTabularInline, ParentRowsOnlyInline):

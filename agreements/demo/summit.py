@@ -2,6 +2,14 @@
 and transition history, as of today. Deterministic for a given seed and date; idempotent
 (existing references are left alone). Bulk inserts, so 20,000 agreements take seconds.
 
+What is real and what is not (issue 16): every individual document of the summit cluster in the
+public record (agreements/demo/public_record/, read by agreements.demo.record) is built with its
+real title, kind, parties and roles, date, value where reported, sources and confidence; the
+record's earlier agreements (2019 – November 2025) are built too, marked as signed before the
+summit; the rest of the summit's documents, whose titles are not public, are illustrative
+agreements, marked so. The record's counts and totals become PublicFact rows, not agreements.
+Follow-up activity (owners, team, milestones, progress updates, statuses) is synthetic for all.
+
 Statuses are not written here: each agreement's history is replayed through
 `workflow.replay`, which checks every step against the workflow table.
 """
@@ -18,7 +26,7 @@ from django.utils import timezone
 
 from agreements import workflow
 from agreements.batches import chunks
-from agreements.demo import stages
+from agreements.demo import record, stages
 from agreements.demo.data import (
     CA_COUNTRIES,
     CAPITALS,
@@ -33,21 +41,25 @@ from agreements.demo.data import (
     TOPICS,
     UPDATE_LINES,
 )
+from agreements.demo.record_data import RECORD_ORGANIZATIONS
 from agreements.models import (
     Agreement,
     AgreementStage,
     FocusArea,
     Milestone,
     Organization,
+    Origin,
     Party,
     Pillar,
     ProgressUpdate,
+    PublicFact,
+    SourceLink,
     Status,
     TransitionLog,
     User,
 )
 from agreements.policy import Role
-from agreements.references import PREFIX, format_reference
+from agreements.references import format_reference
 
 SUMMIT_DAYS = (datetime.date(2025, 12, 19), datetime.date(2025, 12, 20))
 PILLAR_WEIGHTS = {"green-resilience": 45, "connectivity": 20, "human-resources": 25, "cross-cutting": 10}
@@ -65,6 +77,13 @@ PATHS = {
     Status.COMPLETED: [Status.SIGNED, Status.IN_PROGRESS, Status.PENDING_CLOSURE, Status.COMPLETED],
     Status.TERMINATED: [Status.SIGNED, Status.IN_PROGRESS, Status.TERMINATED],
 }
+# Follow-up of real documents is synthetic, but no real document is shown abandoned.
+RECORD_STATUS_WEIGHTS = {
+    Status.SIGNED: 15, Status.IN_PROGRESS: 60, Status.ON_HOLD: 6, Status.PENDING_CLOSURE: 6, Status.COMPLETED: 13,
+}
+EARLIER_STATUS_WEIGHTS = {Status.IN_PROGRESS: 55, Status.ON_HOLD: 5, Status.PENDING_CLOSURE: 10, Status.COMPLETED: 30}
+ILLUSTRATIVE_SUMMARY = ("Illustrative: stands in for one of the summit's 158 documents whose titles are not public. "
+                        "Not a real agreement.")
 REASONS = {
     Status.ON_HOLD: "Waiting for the counterpart's budget approval.",
     Status.TERMINATED: "The partners agreed to end the project; see the final report.",
@@ -124,6 +143,13 @@ class Built:
     milestones: list[Milestone]
     updates: list[ProgressUpdate]
     logs: list[TransitionLog] = field(default_factory=list)
+    sources: list[SourceLink] = field(default_factory=list)
+
+    @property
+    def entered_on(self) -> datetime.date:
+        """The record would have been entered a few days before signature."""
+        day = self.agreement.signed_on or self.agreement.status_changed_at.date()
+        return day - datetime.timedelta(days=3)
 
 
 def weighted(rng: random.Random, weights: dict):
@@ -131,6 +157,7 @@ def weighted(rng: random.Random, weights: dict):
 
 
 SUMMIT_YEAR = 2025  # the summit's documents are numbered CAJ-2025-NNN
+EARLIER_2025_FROM = 90001
 
 
 def reference_for(number: int) -> str:
@@ -153,13 +180,16 @@ def ensure_user(username: str, first: str, last: str, zone: str, role: str | Non
     return user
 
 
+def ensure_organization(name: str, short: str, country: str, kind: str, sector: str) -> Organization:
+    """The organisation of that name in that country (any case), created when missing."""
+    org = Organization.objects.filter(name__iexact=name, country=country).order_by("pk").first()
+    return org or Organization.objects.create(name=name, country=country, short_name=short, kind=kind, sector=sector)
+
+
 def build_cast() -> Cast:
     organizations = {}
-    for name, short, country, kind, sector in ORGANIZATIONS:
-        org, _ = Organization.objects.get_or_create(
-            name=name, country=country, defaults={"short_name": short, "kind": kind, "sector": sector}
-        )
-        organizations[short] = org
+    for name, short, country, kind, sector in ORGANIZATIONS + RECORD_ORGANIZATIONS:
+        organizations[short] = ensure_organization(name, short, country, kind, sector)
     by_country: dict[str, list[Organization]] = {}
     for org in organizations.values():
         by_country.setdefault(org.country.code, []).append(org)
@@ -220,6 +250,7 @@ def pick_parties(rng: random.Random, cast: Cast, area_code: str | None, kind: st
 
 
 def build_one(rng: random.Random, cast: Cast, number: int, today: datetime.date) -> Built:
+    """An illustrative agreement: invented, and marked so (origin, summary)."""
     pillar_code = weighted(rng, PILLAR_WEIGHTS)
     pillar_areas = cast.areas[pillar_code]
     areas = rng.sample(pillar_areas, k=min(len(pillar_areas), rng.choice([1, 1, 1, 2]))) if pillar_areas else []
@@ -237,8 +268,7 @@ def build_one(rng: random.Random, cast: Cast, number: int, today: datetime.date)
     agreement = Agreement(
         reference=reference_for(number),
         title=f"{kind_label} on {topic} ({orgs[0].short_name} – {orgs[1].short_name})",
-        summary=(f"{orgs[0].name} and {orgs[1].name} agree to cooperate on {topic}. "
-                 f"Signed under the CA+JAD Tokyo Initiative."),
+        summary=ILLUSTRATIVE_SUMMARY, origin=Origin.ILLUSTRATIVE,
         kind=kind, pillar=cast.pillars[pillar_code], signed_on=signed_on,
         signed_at="Tokyo" if signed_on in SUMMIT_DAYS else rng.choice([CAPITALS[country], "Tokyo"]),
         value=value, currency=currency,
@@ -258,6 +288,36 @@ def build_one(rng: random.Random, cast: Cast, number: int, today: datetime.date)
     built = Built(agreement, areas, team, parties, [], [])
     dates = history_dates(rng, status, signed_on, today)
     built.milestones = build_milestones(rng, agreement, status, milestone_titles, dates, today)
+    built.updates = build_updates(rng, agreement, status, dates, today)
+    built.logs = replay_history(agreement, status, dates, cast)
+    return built
+
+
+def build_from_record(rng: random.Random, cast: Cast, row: record.RecordRow, reference: str, origin: str,
+                      today: datetime.date) -> Built:
+    """A document of the public record as the sources give it; its follow-up is synthetic."""
+    if row.planned:
+        status = Status.DRAFT  # signature planned, not confirmed: no date of signature
+    else:
+        status = weighted(rng, RECORD_STATUS_WEIGHTS if origin == Origin.SUMMIT else EARLIER_STATUS_WEIGHTS)
+    first_day = row.signed_on or record.parse_date(row.date_as_reported)[0]
+    owner = rng.choice(cast.officers)
+    orgs = [(cast.organizations[short], role) for short, role in row.parties]
+    agreement = Agreement(
+        reference=reference, title=row.title[:300], summary=row.notes, kind=row.kind, pillar=cast.pillars[row.pillar],
+        signed_on=row.signed_on, value=row.value, currency=row.currency, owner=owner,
+        lead_organization=orgs[0][0] if orgs else None, confidentiality="internal", status_changed_at=at_hour(first_day),
+        origin=origin, confidence=row.confidence, date_precision=row.precision, date_as_reported=row.date_as_reported,
+    )
+    areas = [area for area in cast.areas[row.pillar] if area.code in row.areas]
+    parties = [Party(agreement=agreement, organization=o, role=role) for o, role in orgs]
+    others = [o for o in cast.officers if o != owner]
+    team = rng.sample(others, k=rng.choice([0, 0, 1, 2]))
+    built = Built(agreement, areas, team, parties, [], [])
+    built.sources = [SourceLink(agreement=agreement, url=s.url, title=s.title, position=i) for i, s in enumerate(row.sources)]
+    milestone_titles = TOPICS[row.areas[0] if row.areas else None][1]
+    dates = history_dates(rng, status, row.signed_on or first_day, today)
+    built.milestones = build_milestones(rng, agreement, status, milestone_titles, dates, today, start=first_day)
     built.updates = build_updates(rng, agreement, status, dates, today)
     built.logs = replay_history(agreement, status, dates, cast)
     return built
@@ -288,9 +348,9 @@ def replay_history(agreement: Agreement, status: str, dates: list[datetime.date]
     return workflow.replay(agreement, steps)
 
 
-def build_milestones(rng, agreement, status, titles, dates, today) -> list[Milestone]:
+def build_milestones(rng, agreement, status, titles, dates, today, start=None) -> list[Milestone]:
     closed = status in (Status.PENDING_CLOSURE, Status.COMPLETED)
-    start = agreement.signed_on
+    start = start or agreement.signed_on
     pool = rng.sample(titles + GENERIC_MILESTONES, len(titles) + len(GENERIC_MILESTONES))
 
     def title(index: int) -> str:  # distinct titles within an agreement (the importer matches on them)
@@ -349,10 +409,12 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
             officer = create_demo_users()
             hand_over(cast.officers[0], officer)
             cast.officers[0] = officer  # built with the demo officer as owner from the start
-        existing = set(Agreement.objects.filter(reference__startswith=f"{PREFIX}-{SUMMIT_YEAR}-").values_list("reference", flat=True))
-        built = [build_one(rng, cast, number, today) for number in range(1, agreements + 1)]
+        built = build_all(rng, cast, agreements, today)
+        existing = set(Agreement.objects.filter(reference__in=[b.agreement.reference for b in built])
+                       .values_list("reference", flat=True))
         built = [b for b in built if b.agreement.reference not in existing]
         write(built)
+        write_facts()
         stage_dates = stages.stage_rows([b.agreement for b in built], today, random.Random(seed + 19))
         AgreementStage.objects.bulk_create(stage_dates, batch_size=2000)
         write_creation_history(AgreementStage, stage_dates)
@@ -364,18 +426,47 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
             "updates": sum(len(b.updates) for b in built)}
 
 
+def build_all(rng: random.Random, cast: Cast, agreements: int, today: datetime.date) -> list[Built]:
+    """The summit series CAJ-2025-001…: the record's summit documents first, then illustrative ones
+    up to `agreements`; then the record's earlier agreements, in the series of their year (those of
+    2025 from EARLIER_2025_FROM)."""
+    documents = record.summit_documents()[:agreements]
+    built = [build_from_record(rng, cast, row, reference_for(number), Origin.SUMMIT, today)
+             for number, row in enumerate(documents, start=1)]
+    built += [build_one(rng, cast, number, today) for number in range(len(documents) + 1, agreements + 1)]
+    # Earlier agreements of 2025 number from 90001 (CAJ-2025-90001…), out of reach of the summit series
+    # at any demo size, so seeding a bigger summit later (158, then 5000) neither skips nor doubles one.
+    numbers = {SUMMIT_YEAR: EARLIER_2025_FROM - 1}
+    for row in sorted(record.earlier_documents(), key=lambda r: (r.signed_on or datetime.date.min, r.line)):
+        year = (row.signed_on or record.parse_date(row.date_as_reported)[0]).year
+        numbers[year] = numbers.get(year, 0) + 1
+        built.append(build_from_record(rng, cast, row, format_reference(year, numbers[year]), Origin.BEFORE, today))
+    return built
+
+
+def write_facts() -> None:
+    """The record's counts and totals (its aggregate rows): facts for the dashboard."""
+    for fact in record.facts():
+        PublicFact.objects.update_or_create(key=fact.key, defaults={
+            "text": fact.text, "country": fact.country, "documents": fact.documents, "amount": fact.amount,
+            "currency": fact.currency, "reported_by": fact.reported_by, "confidence": fact.confidence,
+            "source_url": fact.source.url if fact.source else "", "source_title": fact.source.title if fact.source else "",
+            "position": fact.position,
+        })
+
+
 def write(built: list[Built], batch: int = 2000) -> None:
     agreements = [b.agreement for b in built]
     # History starts when the record would have been entered: a few days before signature.
     for b in built:
-        entered = at_hour(b.agreement.signed_on - datetime.timedelta(days=3), 8)
+        entered = at_hour(b.entered_on, 8)
         for row in [b.agreement, *b.parties, *b.milestones]:
             row._history_date = entered
     Agreement.objects.bulk_create(agreements, batch_size=batch)
     write_creation_history(Agreement, agreements)
     # Children were built before their agreement had an id; point them at it now.
-    rows = lambda attr: [row for b in built for row in getattr(b, attr)]
-    for attr in ("parties", "milestones", "updates", "logs"):
+    rows = lambda attr: [row for b in built for row in getattr(b, attr)]  # noqa: E731
+    for attr in ("parties", "milestones", "updates", "logs", "sources"):
         for row in rows(attr):
             row.agreement_id = row.agreement.pk
     for model, attr in ((Party, "parties"), (Milestone, "milestones")):
@@ -383,6 +474,7 @@ def write(built: list[Built], batch: int = 2000) -> None:
         write_creation_history(model, rows(attr))
     ProgressUpdate.objects.bulk_create(rows("updates"), batch_size=batch)
     TransitionLog.objects.bulk_create(rows("logs"), batch_size=batch)
+    SourceLink.objects.bulk_create(rows("sources"), batch_size=batch)
     Agreement.focus_areas.through.objects.bulk_create(
         [Agreement.focus_areas.through(agreement_id=b.agreement.pk, focusarea_id=a.pk) for b in built for a in b.areas],
         batch_size=batch,

@@ -59,6 +59,10 @@ AGREEMENT_COLUMNS: tuple[Column, ...] = (
     Column("status", False, _("Code or label; default signed for a new agreement. For an existing agreement a "
                               "different status goes through the workflow with your rights."), "signed"),
     Column("summary", False, _("Free text."), ""),
+    Column("confidence", False, _("How well the sources support the record: high, medium or low. May be blank."),
+           ""),
+    Column("sources", False, _("Public pages the record rests on: entries “title | address” separated by “;”. "
+                               "May be blank."), ""),
 )
 
 MILESTONE_COLUMNS: tuple[Column, ...] = (

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 
 from agreements import policy
 from agreements.batches import chunks
+from agreements.imports.sources import current_sources
 from agreements.imports.values import Unordered, normalise_name
 from agreements.models import Agreement, Milestone, Party
 
@@ -28,6 +29,7 @@ class Related:
     focus_areas: set[int] = field(default_factory=set)
     parties: dict[tuple[int, str], int] = field(default_factory=dict)  # (organization, role) → Party id
     milestones: list[Milestone] = field(default_factory=list)
+    sources: tuple = ()  # ((title, url), …): agreements.imports.sources
 
 
 def attach_related(agreements: list[Agreement], *, milestones: bool = True) -> None:
@@ -44,6 +46,8 @@ def attach_related(agreements: list[Agreement], *, milestones: bool = True) -> N
         parties = Party.objects.filter(agreement_id__in=chunk).order_by("id")
         for pk, agreement_id, org, role in parties.values_list("pk", "agreement_id", "organization_id", "role"):
             by_id[agreement_id].related.parties[(org, role)] = pk
+        for agreement_id, found in current_sources(chunk).items():
+            by_id[agreement_id].related.sources = found
         if not milestones:
             continue
         for milestone in Milestone.objects.filter(agreement_id__in=chunk).order_by("due_on", "id"):
@@ -63,6 +67,7 @@ def current_values(agreement: Agreement) -> dict[str, Any]:
             "currency": agreement.currency, "end_date": agreement.end_date,
             "confidentiality": agreement.confidentiality,
             "summary": agreement.summary.replace("\r\n", "\n").strip(),
+            "confidence": agreement.confidence, "sources": agreement.related.sources,
         }
     return cache
 

@@ -40,6 +40,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from agreements import policy
 from agreements.batches import CHUNK
 from agreements.filters import AgreementFilter
+from agreements.imports import sources
 from agreements.imports.columns import (
     AGREEMENT_COLUMNS,
     AGREEMENT_READ_ONLY,
@@ -67,7 +68,7 @@ def export_queryset(agreements: QuerySet, today: datetime.date) -> QuerySet:
                .values("agreement").annotate(n=Count("pk")).values("n"))
     parties = Prefetch("parties", queryset=Party.objects.select_related("organization").order_by("id"))
     queryset = agreements.select_related("pillar", "owner", "lead_organization")
-    queryset = queryset.prefetch_related("focus_areas", parties)
+    queryset = queryset.prefetch_related("focus_areas", parties, "sources")
     queryset = queryset.annotate(overdue_count=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0)))
     return queryset if queryset.query.order_by else queryset.order_by("reference")
 
@@ -81,7 +82,7 @@ def agreement_row(agreement: Agreement) -> list[Any]:
         "; ".join(parties), format_organization(lead.name, lead.country.code) if lead else "",
         owner.username if owner else "",
         agreement.value, agreement.currency, agreement.end_date, agreement.confidentiality, agreement.status,
-        agreement.summary,
+        agreement.summary, *sources.export_cells(agreement),
         # read-only
         str(agreement.get_status_display()), str(agreement.get_health_display()), agreement.percent_complete,
         timezone.localtime(last).replace(tzinfo=None, second=0, microsecond=0) if last else None,

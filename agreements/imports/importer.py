@@ -48,6 +48,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from agreements import policy, references, workflow
 from agreements.batches import CHUNK, chunks
+from agreements.imports import sources
 from agreements.imports.columns import (
     AGREEMENT_COLUMNS,
     AGREEMENT_READ_ONLY,
@@ -63,7 +64,7 @@ from agreements.imports.report import ImportReport, Outcome, Problem
 from agreements.models import Agreement, Milestone, Organization, Party, Status, TransitionLog
 
 FIELD_NAMES = ("title", "kind", "pillar", "signed_on", "signed_at", "lead_organization", "owner", "value", "currency",
-               "end_date", "confidentiality", "summary")  # columns that are plain fields of Agreement
+               "end_date", "confidentiality", "summary", "confidence")  # columns that are plain fields of Agreement
 
 
 def import_agreements(user, agreements: Upload, milestones: Upload | None = None, *, dry_run: bool = False,
@@ -253,6 +254,7 @@ def _create_agreements(writer: Writer, rows: list[AgreementRow]) -> None:
     parties = [Party(agreement_id=row.created.pk, organization_id=writer.org(org), role=role)
                for row in rows for org, role in row.resulting("parties")]
     bulk_create_with_history(parties, Party, batch_size=CHUNK, **writer.history_kwargs())
+    sources.replace_sources({row.created.pk: row.resulting("sources") for row in rows if row.resulting("sources")})
     logs = []
     for row in rows:
         for log in row.logs:
@@ -276,6 +278,7 @@ def _update_agreements(writer: Writer, rows: list[AgreementRow]) -> list[Agreeme
         Agreement.objects.bulk_update(edited, sorted(fields | {"version", "updated_at"}), batch_size=CHUNK)
     _replace_focus_areas([row for row in rows if "focus_areas" in row.changes])
     _change_parties(writer, [row for row in rows if "parties" in row.changes])
+    sources.replace_sources({row.existing.pk: row.values["sources"] for row in rows if "sources" in row.changes})
     return edited
 
 

@@ -36,6 +36,7 @@ from openpyxl.utils import get_column_letter
 
 from agreements import references as tracker_references
 from agreements import workflow
+from agreements.imports import sources
 from agreements.imports.columns import (
     AGREEMENT_COLUMNS,
     AGREEMENT_READ_ONLY,
@@ -81,6 +82,8 @@ PARSERS: dict[str, Callable[[Any, Lookups], Any]] = {
     "end_date": lambda value, lookups: lookups.date(value),
     "confidentiality": lambda value, lookups: parse_choice(value, lookups.confidentialities, CONFIDENTIALITY),
     "summary": lambda value, lookups: parse_text(value),
+    "confidence": lambda value, lookups: sources.parse_confidence(value),
+    "sources": lambda value, lookups: sources.parse_sources(value),
 }
 MILESTONE_PARSERS: dict[str, Callable[[Any, Lookups], Any]] = {
     "title": lambda value, lookups: parse_text(value, 300),
@@ -94,7 +97,7 @@ NEVER_BLANK = {"title", "kind", "pillar"}  # a blank cell is an error
 KEEP_WHEN_BLANK = {"confidentiality", "status", "state"}  # a blank cell keeps the current value / the default
 NEW_DEFAULTS = {"focus_areas": frozenset(), "signed_on": None, "signed_at": "", "parties": Unordered(),
                 "lead_organization": None, "owner": None, "value": None, "currency": "", "end_date": None,
-                "confidentiality": Agreement.Confidentiality.INTERNAL, "summary": ""}
+                "confidentiality": Agreement.Confidentiality.INTERNAL, "summary": "", "confidence": "", "sources": ()}
 # Workflow conditions that are facts about the data, with the column that fixes them. (Rights
 # and the four-eyes rule are about people, and are checked by workflow.transition.)
 CONDITION_COLUMNS = {

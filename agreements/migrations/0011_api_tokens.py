@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0009_language_names'),
+        ('agreements', '0010_public_record'),
     ]
 
     operations = [

@@ -13,8 +13,11 @@ from agreements.models.agreement import (
     Agreement,
     AgreementKind,
     AgreementQuerySet,
+    Confidence,
     Confidentiality,
+    DatePrecision,
     Health,
+    Origin,
     Party,
     PercentFrom,
     Status,
@@ -24,6 +27,7 @@ from agreements.models.followup import AgreementStage, Dependency, Stage
 from agreements.models.interop import CalendarFeed, SectorCode, hash_secret
 from agreements.models.notifications import Notification
 from agreements.models.people import TIME_ZONE_CHOICES, SavedView, User
+from agreements.models.record import PublicFact, SourceLink
 from agreements.models.reference import FocusArea, Organization, Pillar
 from agreements.models.tokens import ApiToken
 from agreements.models.reminders import Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list
@@ -40,7 +44,7 @@ from agreements.models.work import (
 
 __all__ = [
     "CLOSED_STATUSES", "CalendarFeed", "SectorCode", "hash_secret", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
-    "AgreementKind", "AgreementQuerySet", "AgreementStage", "ApiToken", "Dependency", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
+    "AgreementKind", "AgreementQuerySet", "AgreementStage", "ApiToken", "Confidence", "DatePrecision", "Origin", "PublicFact", "SourceLink", "Dependency", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
     "Milestone", "MilestoneQuerySet", "Notification", "Organization", "Party", "PercentFrom", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "SavedView", "Stage", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",
     "parse_day_list",

@@ -61,6 +61,31 @@ class PercentFrom(models.TextChoices):
     MILESTONES = "milestones", _("The milestones done, by weight")
 
 
+class Origin(models.TextChoices):
+    """Where an agreement's record comes from (issue 16): the public record of the summit, an
+    earlier agreement of the wider cooperation, or an illustrative stand-in of the demo."""
+
+    SUMMIT = "summit", _("Summit record")
+    BEFORE = "before", _("Before the summit")
+    ILLUSTRATIVE = "illustrative", _("Illustrative")
+
+
+class Confidence(models.TextChoices):
+    """How sure the record is, as the sources allow (public_record.md: high, medium, low)."""
+
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class DatePrecision(models.TextChoices):
+    """How exact `signed_on` is: a range or a month is stored as its first day."""
+
+    DAY = "", _("Exact day")
+    RANGE = "range", _("A range of days")
+    MONTH = "month", _("A month")
+
+
 class AgreementQuerySet(models.QuerySet):
     """Reusable filters. What a user may see is agreements.policy.visible_agreements (the policy
     sits above the models and asks them, never the other way)."""
@@ -73,6 +98,9 @@ class Agreement(models.Model):
     Kind = AgreementKind
     Confidentiality = Confidentiality
     PercentFrom = PercentFrom
+    Origin = Origin
+    Confidence = Confidence
+    DatePrecision = DatePrecision
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, help_text=_("For example CAJ-2025-017."))
     title = models.CharField(_("title"), max_length=300)
@@ -114,6 +142,15 @@ class Agreement(models.Model):
         _("percent complete from"), max_length=10, choices=PercentFrom.choices, default=PercentFrom.OFFICER,
         help_text=_("Where the agreement's percent comes from: the officer's figure, or its milestones done "
                     "(weighted; waived milestones left out)."))
+    # The record's provenance (issue 16): its sources are SourceLink rows (agreements.models.record).
+    origin = models.CharField(_("origin"), max_length=12, choices=Origin.choices, default=Origin.SUMMIT,
+                              help_text=_("Illustrative agreements stand in for documents whose titles are not public."))
+    confidence = models.CharField(_("confidence"), max_length=6, choices=Confidence.choices, blank=True,
+                                  help_text=_("How well the sources support the record."))
+    date_precision = models.CharField(_("date precision"), max_length=5, choices=DatePrecision.choices, blank=True,
+                                      default=DatePrecision.DAY)
+    date_as_reported = models.CharField(_("date as reported"), max_length=40, blank=True,
+                                        help_text=_("The date as the sources give it, when it is a range or a month."))
     # Optimistic concurrency: every save that edits the agreement bumps it (see agreements.actions.editing).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -133,6 +170,8 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(confidentiality__in=Confidentiality.values), name="agreement_confidentiality_valid"
             ),
+            models.CheckConstraint(condition=Q(origin__in=Origin.values), name="agreement_origin_valid"),
+            models.CheckConstraint(condition=Q(confidence__in=["", *Confidence.values]), name="agreement_confidence_valid"),
             models.CheckConstraint(condition=Q(percent_complete__lte=100), name="agreement_percent_0_100"),
             models.CheckConstraint(condition=Q(percent_from__in=PercentFrom.values), name="agreement_percent_from_valid"),
             models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0), name="agreement_value_not_negative"),
@@ -183,6 +222,25 @@ class Agreement(models.Model):
         language = (translation.get_language() or "").split("-")[0]
         translated = getattr(self, f"title_{language}", "") if language in ("ru", "ja") else ""
         return translated or self.title
+
+    @property
+    def date_note(self) -> str:
+        """What the stored date of signature stands for when the sources give no exact day."""
+        reported = self.date_as_reported
+        if not reported:
+            return ""
+        if "planned" in reported:
+            return translation.gettext("Planned for %(reported)s; the signature is not confirmed.") % {
+                "reported": reported}
+        if self.date_precision == DatePrecision.RANGE:
+            return translation.gettext("Given as %(reported)s, a range of days: the first day is stored.") % {
+                "reported": reported}
+        return translation.gettext("Given as %(reported)s, a month only: its first day is stored.") % {
+            "reported": reported}
+
+    @property
+    def is_illustrative(self) -> bool:
+        return self.origin == Origin.ILLUSTRATIVE
 
     @property
     def is_open(self) -> bool:

@@ -44,7 +44,9 @@ from agreements.models import (
     Health,
     Milestone,
     Party,
+    Origin,
     Pillar,
+    PublicFact,
     Status,
     TransitionLog,
 )
@@ -72,6 +74,7 @@ def headline(agreements: QuerySet, drill: Drill) -> dict[str, Figure]:
         "implementation": Q(status__in=IMPLEMENTATION), "at_risk": at_risk_q(), "stale": stale_q(),
         "closures": Q(status=Status.PENDING_CLOSURE), "restricted": Q(confidentiality="restricted"),
         **{f"quality_{gap}": quality_q(gap) for gap, _label in QUALITY_CHOICES},
+        **{f"origin_{origin}": Q(origin=origin) for origin in Origin.values},  # the public record's panel
     }
     counts = agreements.order_by().aggregate(
         total=Count("pk"), **{name: Count("pk", filter=condition) for name, condition in conditions.items()})
@@ -80,8 +83,64 @@ def headline(agreements: QuerySet, drill: Drill) -> dict[str, Figure]:
         "at_risk": {"status": OPEN_STATUSES, "health": RISKY}, "stale": {"stale": "true"},
         "closures": {"status": Status.PENDING_CLOSURE}, "restricted": {"confidentiality": "restricted"},
         **{f"quality_{gap}": {"quality": gap} for gap, _label in QUALITY_CHOICES},
+        **{f"origin_{origin}": {"origin": origin} for origin in Origin.values},
     }
     return {name: drill.figure(counts[name], **links[name]) for name in links}
+
+
+# --- The public record (issue 16) ----------------------------------------------------------
+
+@dataclass
+class RecordLine:
+    """A fact of the public record (a count or total the sources report) beside what is recorded here."""
+
+    text: str
+    country: str  # code, "" for the summit as a whole (named in the reader's language by the template)
+    documents: int | None
+    amount: Decimal | None
+    currency: str
+    reported_by: str
+    source_url: str
+    source_title: str
+    recorded: Figure | None  # agreements of the summit's public record recorded here (never illustrative)
+
+
+@dataclass
+class PublicRecord:
+    recorded: Figure  # documents of the summit on the record, recorded here
+    illustrative: Figure
+    before: Figure
+    summit: list[RecordLine]
+    by_country: list[RecordLine]
+
+
+def public_record(agreements: QuerySet, drill: Drill, headline: dict[str, Figure]) -> PublicRecord | None:
+    """The facts the sources report (PublicFact), and how many of the summit's documents on the
+    record the tracker holds — illustrative agreements never count as recorded. Two queries (the
+    counts by origin come with the headline's)."""
+    facts = list(PublicFact.objects.all())
+    counts = {origin: headline[f"origin_{origin}"].count for origin in Origin.values}
+    if not facts and not counts[Origin.ILLUSTRATIVE] and not counts[Origin.BEFORE]:
+        return None  # a tracker of real data only: nothing to tell apart
+    per_country = dict(of(Party.objects.filter(agreement__origin=Origin.SUMMIT), agreements).order_by()
+                       .values_list("organization__country").annotate(n=Count("agreement", distinct=True)))
+
+    def line(fact: PublicFact) -> RecordLine:
+        code = fact.country.code if fact.country else ""
+        cell = {"origin": Origin.SUMMIT, **({"country": code} if code else {})}
+        count = per_country.get(code, 0) if code else counts[Origin.SUMMIT]
+        # Outside the dashboard's own country filter: nothing of that country is counted here.
+        recorded = drill.figure(count if drill.query(**cell) else 0, **cell)
+        return RecordLine(fact.text, code, fact.documents, fact.amount,
+                          fact.currency, fact.reported_by, fact.source_url, fact.source_title, recorded)
+
+    lines = [line(fact) for fact in facts]
+    return PublicRecord(
+        recorded=drill.figure(counts[Origin.SUMMIT], origin=Origin.SUMMIT),
+        illustrative=drill.figure(counts[Origin.ILLUSTRATIVE], origin=Origin.ILLUSTRATIVE),
+        before=drill.figure(counts[Origin.BEFORE], origin=Origin.BEFORE),
+        summit=[x for x in lines if not x.country], by_country=[x for x in lines if x.country],
+    )
 
 
 def share(part: int, whole: int) -> int:
@@ -361,6 +420,7 @@ class Dashboard:
     at_risk: list[Agreement]
     quality: list[tuple[str, str, Figure]]
     choices: Choices
+    record: PublicRecord | None = None
     table_rows: int = TABLE_ROWS
 
     @property
@@ -404,4 +464,5 @@ def compute_panels(filterset: AgreementFilter, params: dict[str, list[str]], tod
         at_risk=at_risk_agreements(agreements),
         quality=[(gap, label, figures[f"quality_{gap}"]) for gap, label in QUALITY_CHOICES],
         choices=filter_choices(params, all_pillars, areas),
+        record=public_record(agreements, drill, figures),
     )

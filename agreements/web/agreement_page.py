@@ -40,7 +40,7 @@ def load_agreement(user: User, reference: str) -> Agreement:
     queryset = Agreement.objects.select_related(
         "pillar", "owner", "lead_organization", "closure_requested_by",
     ).prefetch_related(
-        "focus_areas", "team",
+        "focus_areas", "team", "sources",
         Prefetch("parties", Party.objects.select_related("organization")),
         Prefetch("milestones", Milestone.objects.select_related("owner")),
         Prefetch("documents", Document.objects.select_related("uploaded_by")),

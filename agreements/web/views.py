@@ -48,7 +48,7 @@ from agreements.web.list_links import active_filters, kept_filters, sort_columns
 
 # Filters folded under "More filters" unless one of them is in use.
 ADVANCED_FILTERS = ("due_within", "owner", "focus_area", "country", "signed_after", "signed_before",
-                    "confidentiality", "quality")
+                    "confidentiality", "quality", "origin")
 
 
 # --- My work and the list ------------------------------------------------------------------

@@ -50,8 +50,10 @@ def change_data(agreement, **overrides):
         "pillar": agreement.pillar_id, "signed_on": "2025-12-19", "signed_at": "Tokyo", "value": "", "currency": "",
         "end_date": "", "owner": agreement.owner_id, "team": [u.pk for u in agreement.team.all()],
         "lead_organization": "", "confidentiality": "internal", "percent_from": "officer", "expected_version": agreement.version,
+        "origin": agreement.origin, "confidence": agreement.confidence, "date_precision": agreement.date_precision,
+        "date_as_reported": agreement.date_as_reported,
     }
-    for prefix in ("parties", "milestones", "documents"):
+    for prefix in ("parties", "sources", "milestones", "documents"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     parties = list(agreement.parties.all())
     data.update({"parties-TOTAL_FORMS": str(len(parties)), "parties-INITIAL_FORMS": str(len(parties))})

@@ -42,8 +42,19 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from agreements.models import (Agreement, CalendarFeed, Document, Organization, Pillar, ProgressUpdate, Reminder,
-                               ReminderPolicy, SectorCode, Stage)
+from agreements.models import (
+    Agreement,
+    CalendarFeed,
+    Document,
+    Organization,
+    Pillar,
+    ProgressUpdate,
+    PublicFact,
+    Reminder,
+    ReminderPolicy,
+    SectorCode,
+    Stage,
+)
 from tests.admin.admin_pages import TALLY, answer, form_data, take_messages
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
@@ -82,6 +93,7 @@ RULES: dict[str, dict[str, set[str]]] = {
     "agreements.stage": rules(add=ENTRY, change=ENTRY, delete=ROOT),  # deleting a rung loses agreements' dates
     "agreements.sectorcode": rules(add=ENTRY, change=ENTRY, delete=ROOT),
     "agreements.calendarfeed": rules(view=ROOT, change=ROOT, delete=ROOT),  # made on the preferences page
+    "agreements.publicfact": rules(add=ENTRY, change=ENTRY, delete=ROOT),  # the public record's counts and totals
     "agreements.user": rules(view=RECORDS, add=ENTRY, change=ENTRY, delete=ROOT),
     "auth.group": rules(view=ROOT, add=ROOT, change=ROOT, delete=ROOT),
     "otp_totp.totpdevice": rules(view=ROOT, add=ROOT, change=ROOT, delete=ROOT),
@@ -196,6 +208,7 @@ def world(cast, move_to, second_manager, private_media):
             pks[f"agreements.{name}"][relation] = obj.pk
     pks["agreements.organization"]["existing"] = Organization.objects.first().pk
     pks["agreements.pillar"]["existing"] = Pillar.objects.first().pk
+    pks["agreements.publicfact"]["existing"] = PublicFact.objects.create(key="summit-documents", text="158 documents").pk
     pks["agreements.focusarea"]["existing"] = Pillar.objects.first().focus_areas.first().pk
     pks["agreements.stage"]["existing"] = Stage.objects.first().pk
     pks["agreements.sectorcode"]["existing"] = SectorCode.objects.first().pk

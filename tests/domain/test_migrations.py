@@ -13,6 +13,7 @@ from tests.conftest import DATA_STEPS
 SCHEMA_STEPS = {("0004_performance", "create_newest_first"),  # RunPython that only builds indexes
                 ("0005_data_version", "install_triggers"),  # or triggers (TRUNCATE keeps them)
                 ("0007_restore_data_version_triggers", "restore"), ("0008_languages", "restore_triggers"),
+                ("0010_public_record", "restore_triggers"),
                 ("0017_stages_dependencies", "restore_triggers"),
                 ("0018_honest_health", "restore_triggers"),
                 ("0019_rollup_public", "restore_triggers")}

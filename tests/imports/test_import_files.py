@@ -128,8 +128,8 @@ def test_values_in_a_column_without_a_header_are_not_silently_dropped(data_entry
     lines = csv_bytes([row()]).decode().splitlines()
     data = "\n".join([lines[0] + ",", lines[1] + ",forgotten note", lines[1].replace("critical", "rare") + ",,extra"])
     assert [str(p) for p in run(data_entry, data.encode()).problems] == [
-        "row 1, column Q: this column has values but no name in the header row.",
-        "row 1, column R: this column has values but no name in the header row."]
+        "row 1, column S: this column has values but no name in the header row.",
+        "row 1, column T: this column has values but no name in the header row."]
 
 
 def test_headers_may_use_capitals_and_spaces(data_entry):

@@ -38,7 +38,7 @@ def test_query_count_is_the_same_for_158_and_5000_agreements(client, manager, vi
     demo.seed(today=TODAY)
     small = {case: measure(client, users, *case) for case in CASES}
     demo.seed(agreements=5000, today=TODAY)
-    assert Agreement.objects.count() == 5000
+    assert Agreement.objects.exclude(origin="before").count() == 5000  # plus the record's earlier agreements
     for case, (count, elapsed) in small.items():
         client.force_login(users[case[0]])
         path = case[2] if len(case) > 2 else "/reports/"
