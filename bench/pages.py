@@ -31,6 +31,8 @@ def counted_roles(page: Page) -> tuple[str, ...]:
         return ("manager",)
     if page.role != "manager":  # a page measured for another role is counted for that role
         return (page.role,)
+    if page.key == "home":  # a viewer's home is the reports (a redirect), counted there
+        return ("manager", "officer")
     return COUNTED_ROLES
 
 

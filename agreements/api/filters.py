@@ -60,3 +60,19 @@ class OrganizationFilter(django_filters.FilterSet):
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         return queryset.filter(name__icontains=value) | queryset.filter(short_name__icontains=value) if value else queryset
+
+
+def _describe_reference_filters() -> None:
+    """The list's pillar, focus-area and stage filters take codes (and a stage's id) whose choices come
+    from the database: say their type to the schema, so it does not depend on the rows that exist
+    when it is generated (an empty database made drf-spectacular guess, with a warning)."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import extend_schema_field
+
+    from agreements.filters import AgreementFilter
+
+    for name, kind in (("pillar", OpenApiTypes.STR), ("focus_area", OpenApiTypes.STR), ("stage", OpenApiTypes.INT)):
+        extend_schema_field(kind)(AgreementFilter.base_filters[name])
+
+
+_describe_reference_filters()

@@ -409,7 +409,9 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
             officer = create_demo_users()
             hand_over(cast.officers[0], officer)
             cast.officers[0] = officer  # built with the demo officer as owner from the start
-        built = build_all(rng, cast, agreements, today)
+        # The earlier agreements draw from their own generator: the same rows whatever the summit's size
+        # (a bench database of 20,000 and the demo of 158 then agree on them, as on the summit's first rows).
+        built = build_all(rng, cast, agreements, today, earlier_rng=random.Random(seed + 16))
         existing = set(Agreement.objects.filter(reference__in=[b.agreement.reference for b in built])
                        .values_list("reference", flat=True))
         built = [b for b in built if b.agreement.reference not in existing]
@@ -426,7 +428,8 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
             "updates": sum(len(b.updates) for b in built)}
 
 
-def build_all(rng: random.Random, cast: Cast, agreements: int, today: datetime.date) -> list[Built]:
+def build_all(rng: random.Random, cast: Cast, agreements: int, today: datetime.date,
+              earlier_rng: random.Random | None = None) -> list[Built]:
     """The summit series CAJ-2025-001…: the record's summit documents first, then illustrative ones
     up to `agreements`; then the record's earlier agreements, in the series of their year (those of
     2025 from EARLIER_2025_FROM)."""
@@ -440,7 +443,8 @@ def build_all(rng: random.Random, cast: Cast, agreements: int, today: datetime.d
     for row in sorted(record.earlier_documents(), key=lambda r: (r.signed_on or datetime.date.min, r.line)):
         year = (row.signed_on or record.parse_date(row.date_as_reported)[0]).year
         numbers[year] = numbers.get(year, 0) + 1
-        built.append(build_from_record(rng, cast, row, format_reference(year, numbers[year]), Origin.BEFORE, today))
+        built.append(build_from_record(earlier_rng or rng, cast, row, format_reference(year, numbers[year]),
+                                       Origin.BEFORE, today))
     return built
 
 

@@ -29,8 +29,9 @@ def pages(role: str) -> list[str]:
               "/agreements/?overdue=1", "/agreements/?q=zzzz-nothing"]
     paths = {
         "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/"],
-        "manager": [*common, "/reports/", f"/agreements/{mine.reference}/reassign/"],
-        "viewer": [*common, "/reports/"],
+        "manager": [*common, "/reports/", "/reports/stages/", "/notifications/", "/public/",
+                    f"/agreements/{mine.reference}/reassign/"],
+        "viewer": [*[path for path in common if path != "/"], "/reports/", "/reports/stages/"],  # "/" is the reports
         "dataentry": [*common, *admin_pages(mine, milestone)],
         "admin": [*common, "/reports/", f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/",
                   f"/agreements/{mine.reference}/reassign/", *admin_pages(mine, milestone)],

@@ -215,6 +215,8 @@ NO_INPUT = {
     "session": "JSON about the session: no parameters",
     "password_change_done": "a confirmation page",
     "report-stages": "agreements per stage and kind: no parameters",
+    "favicon": "a redirect to the icon: no parameters",
+    "reports-export-xlsx": "the dashboard's own filters, fuzzed on /reports/ (the same build and form)",
     "public-progress": "the public page: only ?lang=, checked against LANGUAGES (tests/followup/test_public_page.py)",
     "document-download": "a file by its id (path fuzzed in test_fuzzed_path_segments)",
     **{name: "the REST API: fuzzed against its OpenAPI schema by schemathesis (tests/api/test_schemathesis.py)"

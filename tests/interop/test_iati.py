@@ -169,8 +169,9 @@ def test_the_export_queries_per_chunk_not_per_agreement(officer):
     AgreementFactory.create_batch(30, owner=officer, pillar=pillar)
     assert queries(33) == few
     # In chunks of 10 rows: the same queries once per chunk, never once per agreement.
-    assert queries(33, chunk_size=10) == 2 + 3 * 4
-    assert few == 2 + 3  # the sector codes, the agreements; per chunk their parties, focus areas and documents
+    assert queries(33, chunk_size=10) == 2 + 4 * 4
+    # The sector codes, the agreements; per chunk their parties, focus areas, documents and sources.
+    assert few == 2 + 4
 
 
 def test_the_command_writes_to_stdout_and_for_one_user(agreement, restricted, viewer):

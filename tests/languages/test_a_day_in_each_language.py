@@ -92,7 +92,8 @@ def test_the_officers_day_in_russian_and_the_managers_in_japanese(client, summit
     for path in ("/", "/reports/", page):
         seen[f"manager GET {path}"] = english_on(client.get(path))
     answer = client.post(reverse("agreement-transition", args=[ref, "completed"]), follow=True, data={
-        "t-completed-comment": "Утверждено", "t-completed-version": Agreement.objects.get(pk=working.pk).version})
+        "t-completed-comment": "Утверждено", "t-completed-version": Agreement.objects.get(pk=working.pk).version,
+        "t-completed-percent_complete": "100", "t-completed-health": "on_track"})
     seen["manager approves"] = english_on(answer)
     assert Agreement.objects.get(pk=working.pk).status == "completed"
     refused = client.post(reverse("agreement-transition", args=[summit.pending.reference, "completed"]), data={

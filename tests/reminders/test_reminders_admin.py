@@ -37,7 +37,9 @@ def test_a_manager_edits_the_reminder_policy_in_the_admin(client, manager):
     assert client.get("/admin/agreements/reminderpolicy/").url == "/admin/agreements/reminderpolicy/add/"
     form = {"active": "on", "local_hour": "8", "due_soon_days": "10, 3", "overdue_repeat_days": "5",
             "escalation_days": "21", "stale_days": "45", "stale_repeat_days": "20", "closure_waiting_days": "2",
-            "digest_weekday": "4"}
+            "digest_weekday": "4", "health_overdue_at_risk_days": "1", "health_overdue_off_track_days": "60",
+            "health_slip_at_risk_days": "60", "health_slip_off_track_days": "180", "health_stage_at_risk_days": "1",
+            "health_stage_off_track_days": "90"}
     response = client.post("/admin/agreements/reminderpolicy/add/", form)
     assert response.status_code == 302
     policy = ReminderPolicy.current()

@@ -95,7 +95,7 @@ def test_every_digest_link_opens_a_list_counting_what_its_section_counts(client,
     manager.time_zone = zone
     manager.save()
     message = emails.digest_message(manager, [], NOW)
-    html = message.alternatives[0][0]
+    html = message.message.alternatives[0][0]  # emails.Composed: the message and its notes
     client.force_login(manager)
     checked = set()
     for section in emails.digest.summary(manager, NOW).sections:

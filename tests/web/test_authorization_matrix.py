@@ -223,7 +223,6 @@ def objects(agreement, restricted, move_to, private_media):
         document.save()
         out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document,
                      "notification": notify(obj.owner, obj)}
-        out[name] = {"agreement": obj, "milestone": MilestoneFactory(agreement=obj), "document": document}
         out[name]["feed"], out[name]["feed_secret"] = CalendarFeed.issue(obj.owner, "mine")
     return out
 

@@ -60,6 +60,8 @@ def test_officer_reports_and_requests_closure_then_a_second_manager_approves(liv
     # A progress update.
     page.get_by_label("Percent complete").fill("95")
     page.get_by_label("On track").check()
+    # Kept only when "on track" is better than the data suggests (README, "Honest health").
+    page.get_by_label("Why is the health better than the data suggests?").fill("The overdue survey is done; its record follows.")
     page.get_by_label("What happened").fill("Grid operator signed the connection agreement.")
     page.get_by_role("button", name="Post update").click()
     expect(page.get_by_text("Your progress update is posted.")).to_be_visible()
