@@ -86,7 +86,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     return render(request, "agreements/agreement_list.html", {
         "per_page": per_page, "page_sizes": saved_views.PAGE_SIZES,
-        "bulk_form": BulkForm() if policy.is_manager(request.user) else None,
+        "bulk_form": BulkForm(auto_id="bulk_%s") if policy.is_manager(request.user) else None,
         "saved_views": saved_views.views_of(request.user), "view_form": SavedViewForm(
             initial={"query": saved_views.clean_query(request.GET.urlencode())}),
         "filter": filterset, "form": filterset.form, "page": page,

@@ -57,6 +57,8 @@ class Tables(HTMLParser):
             self._cell = ""
         elif tag == "h2":
             self._heading = [attrs.get("id"), ""]
+        elif tag == "span" and "count-pill" in classes:
+            self._pill = True  # a folded panel's count, inside its heading: not part of the title
         elif tag == "li" and "kpi" in classes:
             self.kpis.append([])
         elif tag == "span" and ({"kpi__value", "kpi__note"} & set(classes)):
@@ -65,7 +67,7 @@ class Tables(HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell += data
-        if self._heading is not None:
+        if self._heading is not None and not getattr(self, "_pill", False):
             self._heading[1] += data
         if self._kpi_part is not None:
             self._kpi_part += data
@@ -79,6 +81,8 @@ class Tables(HTMLParser):
         elif tag == "h2" and self._heading:
             self.headings[self._heading[0]] = squeeze(self._heading[1])
             self._heading = None
+        elif tag == "span" and getattr(self, "_pill", False):
+            self._pill = False
         elif tag == "span" and self._kpi_part is not None:
             self.kpis[-1].append(squeeze(self._kpi_part))
             self._kpi_part = None
