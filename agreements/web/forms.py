@@ -45,7 +45,7 @@ class ProgressForm(forms.ModelForm):
         fields = ["percent_complete", "health", "health_reason", "summary", "next_steps"]
         widgets = {
             "health_reason": forms.Textarea(attrs={"rows": 2}),
-            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"}),
+            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}),
             "health": forms.RadioSelect,
             "summary": forms.Textarea(attrs={"rows": 4}),
             "next_steps": forms.Textarea(attrs={"rows": 2}),
@@ -163,7 +163,7 @@ class ClosureApprovalForm(TransitionForm):
     saying "At risk, 55 %"."""
     percent_complete = forms.IntegerField(
         label=_("Final percent complete"), min_value=0, max_value=100,
-        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5, "inputmode": "numeric"}))
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}))
     health = forms.ChoiceField(label=_("Final health"), choices=Health.choices[1:], widget=forms.RadioSelect)
     final_fields = ("percent_complete", "health")
 
