@@ -141,3 +141,9 @@ def complete(using: str = "default") -> bool:
                       ", ".join(absent))
         _complete[using] = not absent
     return _complete[using]
+
+
+def restore_triggers(apps, schema_editor) -> None:
+    """The migration step that ends every migration rebuilding a reported table on SQLite (which
+    drops the table's triggers): put back whatever is missing (0008, 0010, 0017–0019)."""
+    install(schema_editor.connection, missing(schema_editor.connection))

@@ -6,7 +6,7 @@ health"); the worst signal wins, no signal means on track:
 | signal | at risk from | off track from |
 | --- | --- | --- |
 | a milestone overdue by | `health_overdue_at_risk_days` (1) | `health_overdue_off_track_days` (60) |
-| milestones moved later than first planned, in total | `health_slip_at_risk_days` (60) | `health_slip_off_track_days` (180) |
+| milestones moved later than planned, in total | `health_slip_at_risk_days` (60) | `health_slip_off_track_days` (180) |
 | no progress update for | `stale_days` (30) | — |
 | a stage behind its planned date by | `health_stage_at_risk_days` (1) | `health_stage_off_track_days` (90) |
 
@@ -32,6 +32,8 @@ RANK = {Health.ON_TRACK: 0, Health.AT_RISK: 1, Health.OFF_TRACK: 2}
 class Suggestion:
     health: str
     reasons: list[str] = field(default_factory=list)
+    # The same without the silence, for the update being posted now (it ends the silence).
+    for_update: "Suggestion | None" = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -52,7 +54,8 @@ def suggestions(agreements: list[Agreement], today: datetime.date | None = None,
     """A suggestion per open agreement of `agreements` (closed ones get none): four queries.
 
     `posting`: for the update being written now, which ends the silence: "no update for N days"
-    is then not a signal (the other three are)."""
+    is then not a signal (the other three are). Each suggestion carries that variant too
+    (`for_update`), so a page needing both asks once."""
     today = today or timezone.localdate()
     policy = policy or ReminderPolicy.current()
     open_ones = [a for a in agreements if a.status in OPEN_STATUSES]
@@ -70,35 +73,44 @@ def suggestions(agreements: list[Agreement], today: datetime.date | None = None,
         behind.setdefault(agreement_id, (planned, name))
     found = {}
     for agreement in open_ones:
-        health, reasons = Health.ON_TRACK, []
-        late = overdue.get(agreement.pk)
-        if late:
-            days = (today - late["oldest"]).days
-            if days >= policy.health_overdue_at_risk_days:
-                health = _worse(health, Health.OFF_TRACK if days >= policy.health_overdue_off_track_days
-                                else Health.AT_RISK)
-                reasons.append(ngettext("%(count)d milestone overdue, the oldest by %(days)d days",
-                                        "%(count)d milestones overdue, the oldest by %(days)d days",
-                                        late["count"]) % {"count": late["count"], "days": days})
-        slipped = slip.get(agreement.pk, 0)
-        if slipped >= policy.health_slip_at_risk_days:
-            health = _worse(health, Health.OFF_TRACK if slipped >= policy.health_slip_off_track_days
-                            else Health.AT_RISK)
-            reasons.append(_("milestones moved %(days)d days later than first planned") % {"days": slipped})
-        since = agreement.last_progress_at.date() if agreement.last_progress_at else agreement.signed_on
-        if not posting and since and (today - since).days >= policy.stale_days:
-            health = _worse(health, Health.AT_RISK)
-            reasons.append(_("no progress update for %(days)d days") % {"days": (today - since).days})
-        if agreement.pk in behind:
-            planned, name = behind[agreement.pk]
-            days = (today - planned).days
-            if days >= policy.health_stage_at_risk_days:
-                health = _worse(health, Health.OFF_TRACK if days >= policy.health_stage_off_track_days
-                                else Health.AT_RISK)
-                reasons.append(_("stage “%(stage)s” %(days)d days behind its planned date") % {
-                    "stage": name, "days": days})
-        found[agreement.pk] = Suggestion(health, reasons)
+        signals = list(_signals(agreement, today, policy, overdue.get(agreement.pk), slip.get(agreement.pk, 0),
+                                behind.get(agreement.pk)))
+        suggestion = _worst(signals)
+        suggestion.for_update = _worst([signal for signal in signals if not signal[2]])
+        found[agreement.pk] = suggestion.for_update if posting else suggestion
     return found
+
+
+def _signals(agreement: Agreement, today: datetime.date, policy: ReminderPolicy, late: dict | None, slipped: int,
+             behind: tuple[datetime.date, str] | None):
+    """(health, reason, is the silence) for each signal the rule's table names."""
+    if late:
+        days = (today - late["oldest"]).days
+        if days >= policy.health_overdue_at_risk_days:
+            yield (Health.OFF_TRACK if days >= policy.health_overdue_off_track_days else Health.AT_RISK,
+                   ngettext("%(count)d milestone overdue, the oldest by %(days)d days",
+                            "%(count)d milestones overdue, the oldest by %(days)d days",
+                            late["count"]) % {"count": late["count"], "days": days}, False)
+    if slipped >= policy.health_slip_at_risk_days:
+        yield (Health.OFF_TRACK if slipped >= policy.health_slip_off_track_days else Health.AT_RISK,
+               _("milestones moved %(days)d days later than first planned") % {"days": slipped}, False)
+    since = agreement.last_progress_at.date() if agreement.last_progress_at else agreement.signed_on
+    if since and (today - since).days >= policy.stale_days:
+        yield Health.AT_RISK, _("no progress update for %(days)d days") % {"days": (today - since).days}, True
+    if behind:
+        planned, name = behind
+        days = (today - planned).days
+        if days >= policy.health_stage_at_risk_days:
+            yield (Health.OFF_TRACK if days >= policy.health_stage_off_track_days else Health.AT_RISK,
+                   _("stage “%(stage)s” %(days)d days behind its planned date") % {"stage": name, "days": days},
+                   False)
+
+
+def _worst(signals: list[tuple[str, str, bool]]) -> Suggestion:
+    health = Health.ON_TRACK
+    for level, _reason, _silence in signals:
+        health = _worse(health, level)
+    return Suggestion(health, [reason for _level, reason, _silence in signals])
 
 
 def suggest(agreement: Agreement, today: datetime.date | None = None, *, posting: bool = False) -> Suggestion | None:

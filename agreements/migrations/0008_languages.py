@@ -5,13 +5,7 @@ for the pillars' and focus areas' names in English, Russian and Japanese (django
 
 from django.db import migrations, models
 
-
-def restore_triggers(apps, schema_editor):
-    """The columns added below rebuild four tables on SQLite: put their data-version triggers back
-    (agreements.data_version; `migrate` would, with a warning)."""
-    from agreements import data_version
-
-    data_version.install(schema_editor.connection, data_version.missing(schema_editor.connection))
+from agreements.data_version import restore_triggers
 
 
 class Migration(migrations.Migration):

@@ -6,14 +6,7 @@ import django.db.models.deletion
 import django_countries.fields
 from django.db import migrations, models
 
-
-def restore_triggers(apps, schema_editor):
-    """The columns added below rebuild the agreements table on SQLite: put its data-version triggers
-    back, and install them on the new public-fact table (agreements.data_version)."""
-    from agreements import data_version
-
-    data_version.install(schema_editor.connection, data_version.missing(schema_editor.connection))
-
+from agreements.data_version import restore_triggers
 
 # Data entry staff keep the sources and the facts; every role reads them (as migration 0002).
 GRANTS = {

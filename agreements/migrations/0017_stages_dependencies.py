@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
+from agreements.data_version import restore_triggers
 
 LADDERS = {  # kinds: [(English, Russian, Japanese), ...] in the order they are climbed
     ("loan",): [("Signed", "Подписано", "署名"), ("Effective", "Вступило в силу", "発効"),
@@ -58,13 +59,6 @@ def seed_stages(apps, schema_editor):
                 continue
             for position, (en, ru, ja) in enumerate(rungs, start=1):
                 Stage.objects.create(kind=kind, position=position, name=en, name_en=en, name_ru=ru, name_ja=ja)
-
-
-def restore_triggers(apps, schema_editor):
-    """The new tables feed the reports: give them their data-version triggers (agreements.data_version)."""
-    from agreements import data_version
-
-    data_version.install(schema_editor.connection, data_version.missing(schema_editor.connection))
 
 
 class Migration(migrations.Migration):

@@ -6,11 +6,7 @@ tables on SQLite: their data-version triggers are put back."""
 import django.core.validators
 from django.db import migrations, models
 
-
-def restore_triggers(apps, schema_editor):
-    from agreements import data_version
-
-    data_version.install(schema_editor.connection, data_version.missing(schema_editor.connection))
+from agreements.data_version import restore_triggers
 
 
 class Migration(migrations.Migration):

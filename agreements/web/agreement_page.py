@@ -62,7 +62,7 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, rights:
     rights = rights or policy.rights_on(user, agreement)
     milestones = _milestones(agreement, forms, rights.work)
     suggestion = honest_health.suggest(agreement)
-    for_update = honest_health.suggest(agreement, posting=True) if rights.work else None
+    for_update = suggestion.for_update if suggestion and rights.work else None
     context = {
         "suggestion": suggestion,
         "suggestion_differs": bool(suggestion and suggestion.health != agreement.health),
