@@ -32,16 +32,15 @@ def dashboard(request):
         # Computed for what the reader may see (not the dashboard's filters): the figures behind it
         # change with every milestone and update, so it is not cached with the board.
         "honesty": honesty.rosier_than_the_data(policy.visible_agreements(request.user), timezone.localdate()),
-        "rollup": _rollup(request),
+        "rollup": _rollup(board),
     })
 
 
-def _rollup(request) -> rollup.Rollup:
-    """Progress by pillar over the dashboard's filtered agreements, each count a drill-down that
-    keeps the dashboard's filters (as every figure of the page does)."""
-    filterset = drilldown.dashboard_filter(request.user, request.GET, request)
-    drill = drilldown.Drill(drilldown.filter_params(filterset))
-    result = rollup.rollup(drilldown.plain(filterset.qs))
+def _rollup(board: reports.Dashboard) -> rollup.Rollup:
+    """Progress by pillar over the dashboard's filtered agreements (the board's own filter), each
+    count a drill-down that keeps the dashboard's filters (as every figure of the page does)."""
+    drill = drilldown.Drill(board.params)
+    result = rollup.rollup(drilldown.plain(board.filterset.qs))
     counted = list(rollup.COUNTED)
     for pillar, share in result.pillars:
         share.figure = drill.figure(share.count, pillar=pillar.code, status=counted)
