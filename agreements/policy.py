@@ -223,6 +223,11 @@ def can_view_reports(user: "User") -> bool:
     return is_manager(user) or is_viewer(user)
 
 
+def can_view_changes(user: "User") -> bool:
+    """"What changed since": every role, each for the agreements they may see (visible_agreements)."""
+    return bool(roles(user))
+
+
 # --- Workflow rights ("who may" column of the workflow table) -------------------------
 
 def may_sign(user: "User", agreement: "Agreement") -> bool:

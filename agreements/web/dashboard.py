@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from agreements import policy, rollup
 from agreements.reports import charts, drilldown, figures as reports, honesty, workbook
+from agreements.web import snapshots
 
 
 def refused(request):
@@ -22,6 +23,8 @@ def refused(request):
 def dashboard(request):
     if not policy.can_view_reports(request.user):
         return refused(request)
+    if request.GET.get("as_of", "").strip():  # the figures on a past day, from the history (issue 19)
+        return snapshots.dashboard_as_of(request)
     board = reports.build(request.user, request.GET, today=timezone.localdate(), request=request)
     return render(request, "reports/dashboard.html", {
         "dash": board,
@@ -33,6 +36,7 @@ def dashboard(request):
         # change with every milestone and update, so it is not cached with the board.
         "honesty": honesty.rosier_than_the_data(policy.visible_agreements(request.user), timezone.localdate()),
         "rollup": _rollup(board),
+        "as_of_form": snapshots.form_context(board.params, timezone.localdate()),
     })
 
 

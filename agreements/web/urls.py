@@ -8,6 +8,7 @@ from agreements.web import (
     notifications,
     preferences,
     public,
+    snapshots,
     views,
 )
 
@@ -41,6 +42,7 @@ urlpatterns = [
          name="milestone-reopen"),
     path("reports/", report_views.dashboard, name="reports"),
     path("reports/stages/", followup_views.stage_report, name="report-stages"),
+    path("reports/changes/", snapshots.changes, name="report-changes"),
     path("reports/export.xlsx", report_views.dashboard_xlsx, name="reports-export-xlsx"),
     path("preferences/", preferences.preferences, name="preferences"),
     path("public/", public.public_progress, name="public-progress"),
