@@ -142,8 +142,10 @@ def changes_since(user, since: datetime.date, *, only: str | None = None, offset
             continue
         rows = query(visible, start)
         shown = list(rows[offset:offset + limit])
-        if key == "health":
-            for row in shown:
+        for row in shown:
+            if key == "health":
                 row.was_label = Health(row.was).label
+            elif key == "new":  # a history row's `instance` would read its recorded team and focus areas
+                row.display_title = Agreement(title=row.title, title_ru=row.title_ru, title_ja=row.title_ja).display_title
         sections.append(Section(key, str(title), rows.count(), shown))
     return Changes(since, start, sections)
