@@ -111,7 +111,8 @@ def agreement_rows(agreements: QuerySet, end: datetime.datetime) -> list[tuple]:
     next_log = Subquery(logs.filter(at__gte=end).order_by("at", "pk").values("from_status")[:1])
     return list(agreements.order_by().annotate(
         first_seen=Coalesce(first_seen, F("created_at")),
-        was_pillar=Coalesce(_latest(history, "history_date", end, "pillar_id"), F("pillar_id")),
+        was_pillar=Coalesce(_latest(history, "history_date", end, "pillar_id"), F("pillar_id"),
+                            output_field=IntegerField()),
         was_status=Coalesce(_latest(logs, "at", end, "to_status"), next_log, F("status")),
         was_health=Coalesce(_latest(updates, "created_at", end, "health"), Value(Health.UNKNOWN)),
         was_percent=Coalesce(_latest(updates, "created_at", end, "percent_complete"), Value(0),
