@@ -26,12 +26,13 @@ def pages(role: str) -> list[str]:
     mine = Agreement.objects.filter(owner=officer, status=Status.IN_PROGRESS).order_by("pk").first()
     milestone = Milestone.objects.filter(agreement=mine).order_by("pk").first()
     common = ["/", "/agreements/", f"/agreements/{mine.reference}/", "/preferences/", "/accounts/password/",
-              "/agreements/?overdue=1", "/agreements/?q=zzzz-nothing"]
+              "/agreements/?overdue=1", "/agreements/?q=zzzz-nothing", "/reports/changes/?since=2025-12-19"]
+    as_of = "/reports/?as_of=2026-03-29&compare=2026-06-19"  # the summit's 100 days beside its 6 months
     paths = {
         "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/"],
-        "manager": [*common, "/reports/", "/reports/stages/", "/notifications/", "/public/",
+        "manager": [*common, "/reports/", "/reports/stages/", as_of, "/notifications/", "/public/",
                     f"/agreements/{mine.reference}/reassign/"],
-        "viewer": [*[path for path in common if path != "/"], "/reports/", "/reports/stages/"],  # "/" is the reports
+        "viewer": [*[path for path in common if path != "/"], "/reports/", "/reports/stages/", as_of],  # "/" is the reports
         "dataentry": [*common, *admin_pages(mine, milestone)],
         "admin": [*common, "/reports/", f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/",
                   f"/agreements/{mine.reference}/reassign/", *admin_pages(mine, milestone)],
