@@ -14,7 +14,7 @@ def test_manager_reads_what_changed_and_the_dashboard_on_the_hundredth_day(live_
     demo.seed()
     live_page.sign_in(manager)
     live_page.goto(live_page.url_for("/reports/"))
-    live_page.get_by_role("link", name="What changed").click()
+    live_page.get_by_role("link", name="What changed", exact=True).click()
     live_page.wait_for_url("**/reports/changes/")
     live_page.get_by_role("link", name="Since the summit").click()
     live_page.wait_for_url("**/reports/changes/?since=2025-12-19")
