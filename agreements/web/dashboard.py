@@ -23,7 +23,7 @@ def refused(request):
 def dashboard(request):
     if not policy.can_view_reports(request.user):
         return refused(request)
-    if request.GET.get("as_of", "").strip():  # the figures on a past day, from the history (issue 19)
+    if request.GET.get("as_of", "").strip() or request.GET.get("compare", "").strip():  # a past day (issue 19)
         return snapshots.dashboard_as_of(request)
     board = reports.build(request.user, request.GET, today=timezone.localdate(), request=request)
     return render(request, "reports/dashboard.html", {

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agreements import policy
-from agreements.models import Pillar
+from agreements.models import FocusArea, Pillar
 from agreements.reports import as_of, changes as changes_report
 from agreements.reports.drilldown import dashboard_filter, filter_params, filter_summary, plain
 
@@ -96,7 +96,8 @@ def dashboard_as_of(request):
     return render(request, "reports/as_of.html", {
         "days": days, "problems": problems, "first": first, "today": today,
         "groups": as_of.side_by_side(snapshots, pillars) if snapshots else [],
-        "comparing": len(days) > 1, "summary": filter_summary(params, pillars, []),
+        "comparing": len(days) > 1,
+        "summary": filter_summary(params, pillars, list(FocusArea.objects.all()) if "focus_area" in params else []),
         "query": urlencode(params, doseq=True),
         "as_of_form": form_context(params, today, request.GET.get("as_of", ""), request.GET.get("compare", "")),
         "sees_everything": policy.is_manager(request.user),

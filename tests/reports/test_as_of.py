@@ -145,3 +145,10 @@ def test_the_page_runs_the_same_number_of_queries_whatever_the_agreements(client
     grow(30)
     assert queries() == small
     assert small <= 15
+
+
+def test_a_compare_day_alone_shows_that_day(client, story, manager):
+    client.force_login(manager)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get("/reports/?compare=2026-03-02").content.decode()
+    assert 'id="table-as-of-status"' in page and "Difference" not in page

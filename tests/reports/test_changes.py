@@ -152,3 +152,10 @@ def test_stage_dates_set_moved_or_reached_are_changes_and_a_resave_is_not(office
         (datetime.date(2026, 5, 1), datetime.date(2026, 6, 1), None, None),
         (None, datetime.date(2026, 5, 1), None, None),
     ]
+
+
+def test_a_user_without_a_role_is_refused(client, db):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="nobody"))
+    assert client.get("/reports/changes/").status_code == 403
