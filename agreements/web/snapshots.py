@@ -17,6 +17,8 @@ from agreements.reports import as_of, changes as changes_report
 from agreements.reports.drilldown import dashboard_filter, filter_params, filter_summary, plain
 
 DEFAULT_DAYS = 7
+EARLIEST = datetime.date(2000, 1, 1)  # a `since` before it reads as it: day 1 of year 1 overflows a time zone
+LAST_PAGE = 10_000  # a page number beyond this is the last one asked for (an OFFSET stays a small number)
 
 
 def parse_day(value: str | None) -> datetime.date | None:
@@ -47,6 +49,7 @@ def changes(request):
     elif since > today:
         error = _("%(day)s is in the future: showing today's changes.") % {"day": _day(since)}
         since = today
+    since = max(since, EARLIEST)
     only = request.GET.get("section")
     only = only if only in changes_report.KEYS else None
     page = _page(request.GET.get("page")) if only else 1
@@ -62,7 +65,7 @@ def changes(request):
 
 def _page(value: str | None) -> int:
     try:
-        return max(int(value or 1), 1)
+        return min(max(int(value or 1), 1), LAST_PAGE)
     except ValueError:
         return 1
 

@@ -159,3 +159,10 @@ def test_a_user_without_a_role_is_refused(client, db):
 
     client.force_login(UserFactory(username="nobody"))
     assert client.get("/reports/changes/").status_code == 403
+
+
+def test_far_away_days_and_pages_do_not_break_the_page(client, story, manager):
+    client.force_login(manager)
+    with time_machine.travel(TODAY, tick=False):
+        assert client.get("/reports/changes/?since=0001-01-01").status_code == 200
+        assert client.get("/reports/changes/?since=2026-01-01&section=new&page=99999999999999999999").status_code == 200
