@@ -166,3 +166,17 @@ def test_far_away_days_and_pages_do_not_break_the_page(client, story, manager):
     with time_machine.travel(TODAY, tick=False):
         assert client.get("/reports/changes/?since=0001-01-01").status_code == 200
         assert client.get("/reports/changes/?since=2026-01-01&section=new&page=99999999999999999999").status_code == 200
+
+
+def test_since_starts_at_midnight_in_the_readers_time_zone(client, officer, manager):
+    agreement = AgreementFactory(owner=officer)
+    with time_machine.travel(datetime.datetime(2026, 3, 31, 20, 0, tzinfo=datetime.timezone.utc), tick=False):
+        workflow.transition(agreement, Status.SIGNED, by=manager)  # 1 April, 05:00 in Tokyo
+    client.force_login(manager)
+    with time_machine.travel(TODAY, tick=False):
+        in_utc = client.get("/reports/changes/?since=2026-04-01").context["changes"]
+        manager.time_zone = "Asia/Tokyo"
+        manager.save(update_fields=["time_zone"])
+        in_tokyo = client.get("/reports/changes/?since=2026-04-01").context["changes"]
+    assert [s.count for s in in_utc.sections if s.key == "status"] == [0]
+    assert [s.count for s in in_tokyo.sections if s.key == "status"] == [1]
