@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from agreements.actions.progress import record_progress
 from agreements.models import Acknowledgement, Milestone, Reminder
 from agreements.reminders import acknowledging, deciding, delivery, digest
+from tests.concurrency import at_once
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
 
 UTC = datetime.timezone.utc
@@ -165,6 +166,21 @@ def test_the_expected_date_is_from_today_and_the_sentence_is_required(owner, lat
         assert post(client, path, sentence="   ").status_code == 400
         assert not Acknowledgement.objects.exists()
         assert post(client, path, expected="2026-06-05").status_code == 200  # today will do
+    assert Acknowledgement.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_link_used_twice_at_once_records_one_acknowledgement(require_postgres, owner, late):
+    def use(start):
+        start()
+        try:
+            acknowledge(owner, late, "2026-06-20")
+            return "recorded"
+        except acknowledging.CannotAcknowledge:
+            return "refused"
+
+    with time_machine.travel(at("2026-06-05"), tick=False):
+        assert sorted(at_once(use, use)) == ["recorded", "refused"]
     assert Acknowledgement.objects.count() == 1
 
 
