@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from agreements import workflow
 from agreements.filters import stale_q
-from agreements.models import OPEN_STATUSES, Acknowledgement, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, Status, User
+from agreements.models import (OPEN_STATUSES, Acknowledgement, Agreement, Milestone, Reminder, ReminderKind,
+                               ReminderPolicy, Status, User)
 from agreements.policy import Role
 from agreements.reminders import digest
 from agreements.zones import zone_of

@@ -57,7 +57,7 @@ def listing(user: User, *, unread_only: bool = False) -> QuerySet:
 
 
 def quoted_acknowledgement(notification: Notification) -> SimpleNamespace | None:
-    """The owner's acknowledgement as the e-mail quoted it (emails.note_for), for templates/emails/_acknowledged.html."""
+    """The owner's acknowledgement as the e-mail quoted it (emails.note_for), for emails/_acknowledged.html."""
     facts = notification.facts
     try:
         return SimpleNamespace(by=facts["ack_by"], created_at=datetime.date.fromisoformat(facts["ack_on"]),

@@ -52,8 +52,9 @@ def acknowledge_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "agreements/acknowledge.html", {"invalid": True}, status=400)
     with translation.override(grant.user.reads):  # the page in the language of the e-mail it came from
         if grant.refusal:
-            return render(request, "agreements/acknowledge.html", {"milestone": grant.milestone, "refusal": grant.refusal,
-                          "message": acknowledging.MESSAGES[grant.refusal]}, status=410)
+            return render(request, "agreements/acknowledge.html", {
+                "milestone": grant.milestone, "refusal": grant.refusal,
+                "message": acknowledging.MESSAGES[grant.refusal]}, status=410)
         form, done = record(request, grant.user, grant.milestone, Acknowledgement.Via.LINK)
         return render(request, "agreements/acknowledge.html", {
             "milestone": grant.milestone, "form": form, "done": done, "signed_out": True},
