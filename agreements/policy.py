@@ -22,7 +22,9 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from agreements.models import Agreement, User
+    import datetime
+
+    from agreements.models import Agreement, Milestone, User
 
 log = logging.getLogger("tracker.security")
 
@@ -187,6 +189,19 @@ def may_withdraw_closure(user: "User", agreement: "Agreement") -> bool:
     if not can_work_on(user, agreement):
         return False
     return agreement.owner_id == user.pk or agreement.closure_requested_by_id == user.pk
+
+
+def may_acknowledge(user: "User", milestone: "Milestone", today: "datetime.date") -> bool:
+    """Say "I'm on it" about an overdue milestone: its owner only (the milestone's, else the
+    agreement's), while they still work on the agreement. The e-mailed link is this right and no
+    other: its holder acts as the owner for this one milestone (agreements.reminders.acknowledging)."""
+    from agreements.models import OPEN_STATUSES, Milestone
+
+    agreement = milestone.agreement
+    owner_id = milestone.owner_id or agreement.owner_id
+    if not user.is_active or user.pk != owner_id or agreement.status not in OPEN_STATUSES:
+        return False
+    return milestone.state == Milestone.State.PLANNED and milestone.due_on < today and can_work_on(user, agreement)
 
 
 def can_add_documents(user: "User", agreement: "Agreement") -> bool:

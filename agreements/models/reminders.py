@@ -195,3 +195,46 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient_id} ({self.get_state_display()})"
+
+
+class AcknowledgementVia(models.TextChoices):
+    LINK = "link", _("Link in an e-mail")
+    APP = "app", _("In the tracker")
+
+
+class Acknowledgement(models.Model):
+    """"I'm on it": the owner of an overdue milestone says when it will be done, and why it is late.
+
+    One per milestone and due date (the unique constraint is the single-use guard of the e-mailed
+    link: a second use, or two clicks at once, cannot insert a second row). While `expected_on` has
+    not passed, the overdue reminders and the managers' escalation pause; once it has, with the
+    milestone still planned on the same due date, the managers are told at once ("a second slip",
+    agreements.reminders.deciding). Moving the due date starts afresh: a new date, a new row.
+    """
+
+    Via = AcknowledgementVia
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="acknowledgements", verbose_name=_("milestone"))
+    by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, related_name="acknowledgements", verbose_name=_("by"))
+    due_on = models.DateField(_("acknowledged due date"), help_text=_("The due date that had passed."))
+    expected_on = models.DateField(_("new expected date"))
+    sentence = models.TextField(_("what is happening"), max_length=500)
+    via = models.CharField(_("via"), max_length=4, choices=AcknowledgementVia.choices)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "due_on"], name="acknowledgement_once_per_due_date"),
+            models.CheckConstraint(condition=Q(expected_on__gt=models.F("due_on")),
+                                   name="acknowledgement_expected_after_due"),
+            models.CheckConstraint(condition=~Q(sentence=""), name="acknowledgement_has_sentence"),
+            models.CheckConstraint(condition=Q(via__in=AcknowledgementVia.values), name="acknowledgement_via_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone_id} @ {self.due_on} → {self.expected_on}"

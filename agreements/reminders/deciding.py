@@ -27,12 +27,13 @@ from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agreements import workflow
 from agreements.filters import stale_q
-from agreements.models import OPEN_STATUSES, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, Status, User
+from agreements.models import (OPEN_STATUSES, Acknowledgement, Agreement, Milestone, Reminder, ReminderKind,
+                               ReminderPolicy, Status, User)
 from agreements.policy import Role
 from agreements.reminders import digest
 from agreements.zones import zone_of
@@ -107,9 +108,27 @@ def planned_milestones(today: datetime.date, policy: ReminderPolicy):
     """Planned milestones of open agreements, overdue or due within the longest lead time
     (+1 day: a recipient east of UTC is already a day ahead). Only the columns used."""
     horizon = today + datetime.timedelta(days=policy.lead_days[0] + 1)
+    # The owner's "I'm on it" for the current due date, joined in: no extra query per sweep.
+    acknowledged = Acknowledgement.objects.filter(milestone=OuterRef("pk"), due_on=OuterRef("due_on"))
     return (Milestone.objects.filter(state=Milestone.State.PLANNED, agreement__status__in=OPEN_STATUSES,
                                      due_on__lte=horizon)
-            .select_related("agreement").only(*MILESTONE_FIELDS).order_by("due_on", "pk"))
+            .select_related("agreement").only(*MILESTONE_FIELDS)
+            .annotate(ack_id=Subquery(acknowledged.values("pk")[:1]),
+                      ack_expected_on=Subquery(acknowledged.values("expected_on")[:1]))
+            .order_by("due_on", "pk"))
+
+
+def after_acknowledgement(milestone: Milestone, today: datetime.date, ctx: Context) -> tuple[int, str] | None:
+    """For an acknowledged milestone: None while its expected date has not passed (the reminders
+    pause); once it has ("a second slip"), the days overdue to state and the subject of the keys —
+    the acknowledgement named in them, so the series after the slip starts at once, then repeats
+    every `overdue_repeat_days`, each exactly once."""
+    slipped = (today - milestone.ack_expected_on).days
+    if slipped <= 0:
+        return None
+    steps = (slipped - 1) // ctx.policy.overdue_repeat_days * ctx.policy.overdue_repeat_days
+    days_overdue = (milestone.ack_expected_on - milestone.due_on).days + 1 + steps
+    return days_overdue, f"m{milestone.pk}.k{milestone.ack_id}"
 
 
 def owner_decision(milestone: Milestone, owner: User, ctx: Context) -> Decision | None:
@@ -123,6 +142,10 @@ def owner_decision(milestone: Milestone, owner: User, ctx: Context) -> Decision 
         # Only the tightest threshold crossed: a milestone entered 5 days before its due
         # date gets the 7-day reminder, not the 14-day one as well.
         return make(Kind.DUE_SOON, owner, min(crossed), milestone.due_on, subject, **objects)
+    if getattr(milestone, "ack_id", None):
+        # Acknowledged: quiet until the expected date, then at once (and the managers with it).
+        slip = after_acknowledgement(milestone, ctx.today(owner), ctx)
+        return slip and make(Kind.OVERDUE, owner, slip[0], milestone.due_on, slip[1], **objects)
     repeat = ctx.policy.overdue_repeat_days
     occurrence = 1 + (-days_left - 1) // repeat * repeat  # 1, 8, 15… days overdue
     return make(Kind.OVERDUE, owner, occurrence, milestone.due_on, subject, **objects)
@@ -130,11 +153,18 @@ def owner_decision(milestone: Milestone, owner: User, ctx: Context) -> Decision 
 
 def escalations(milestone: Milestone, owner_id: int | None, ctx: Context) -> Iterator[Decision]:
     """From `escalation_days` overdue, the managers are told too, then at each repeat.
-    Not optional: a manager's opt-outs do not apply (DESIGN.md)."""
+    Not optional: a manager's opt-outs do not apply (DESIGN.md). An owner's "I'm on it" pauses
+    it until the expected date; a second slip is escalated the day after, whatever the days."""
     policy = ctx.policy
     for manager in ctx.managers:
         if manager.pk == owner_id:
             continue  # the owner's own overdue reminder already says it
+        if getattr(milestone, "ack_id", None):
+            slip = after_acknowledgement(milestone, ctx.today(manager), ctx)
+            if slip:
+                yield make(Kind.ESCALATION, manager, slip[0], milestone.due_on, slip[1],
+                           milestone=milestone, agreement=milestone.agreement)
+            continue
         overdue = (ctx.today(manager) - milestone.due_on).days
         if overdue < policy.escalation_days:
             continue
@@ -153,7 +183,8 @@ def milestone_decisions(ctx: Context) -> Iterator[Decision]:
             decision = owner_decision(milestone, owner, ctx)
             if decision:
                 yield decision
-        if milestone.due_on <= latest_escalated:  # cheap pre-check; each manager's own date decides
+        # Cheap pre-check; each manager's own date decides (an acknowledged one: its expected date).
+        if milestone.due_on <= latest_escalated or milestone.ack_id:
             yield from escalations(milestone, owner_id, ctx)
 
 

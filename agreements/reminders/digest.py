@@ -1,9 +1,12 @@
-"""What the weekly digest tells one reader: the week's updates, overdue milestones, agreements
-at risk, closures waiting and milestones coming up — among the agreements they may see
+"""What the weekly digest tells one reader: the week's updates, overdue milestones (and the owners'
+"I'm on it" about them), agreements at risk, those reported better than the data suggests (honest
+health), closures waiting and milestones coming up — among the agreements they may see
 (agreements.policy; a manager sees them all).
 
 A fixed number of queries per reader (a count and a short list per section), never one per
-agreement. Each section links to the agreement list filtered to exactly its rows.
+agreement. Each section links to the agreement list filtered to exactly its rows — but two: the
+acknowledged milestones link to the overdue list they are part of, and "reported better than the
+data" to the reports' panel of that name (no list filter computes the suggested health).
 """
 from __future__ import annotations
 
@@ -12,13 +15,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _, ngettext, pgettext
 
-from agreements import dates, policy
+from agreements import dates, health, policy
 from agreements.filters import RISKY, at_risk_q
-from agreements.models import OPEN_STATUSES, Agreement, Milestone, ProgressUpdate, Status, User
+from agreements.models import OPEN_STATUSES, Acknowledgement, Agreement, Health, Milestone, ProgressUpdate, Status, User
 from agreements.zones import local_today, zone_of
 
 PERIOD_DAYS = 7
@@ -71,6 +74,9 @@ def short(name: str, count: int) -> str:
         "at_risk": ngettext("%(n)d at risk", "%(n)d at risk", count),
         "closures": ngettext("%(n)d closure waiting", "%(n)d closures waiting", count),
         "upcoming": ngettext("%(n)d due soon", "%(n)d due soon", count),
+        "acknowledged": ngettext("%(n)d overdue milestone acknowledged", "%(n)d overdue milestones acknowledged",
+                                 count),
+        "rosier": ngettext("%(n)d reported better than the data", "%(n)d reported better than the data", count),
     }
     return forms[name] % {"n": count}
 
@@ -104,7 +110,29 @@ def querysets(reader: User, now: datetime.datetime) -> dict[str, QuerySet]:
         "closures": visible.filter(status=Status.PENDING_CLOSURE).select_related("owner", "closure_requested_by")
         .order_by("status_changed_at"),
         "upcoming": milestones.due_within(today, UPCOMING_DAYS).order_by("due_on", "pk"),
+        # The owners' "I'm on it" for the current due date of a milestone still open (passed ones too:
+        # the e-mail says the date has passed).
+        "acknowledged": Acknowledgement.objects.filter(
+            milestone__agreement__in=open_visible, milestone__state=Milestone.State.PLANNED,
+            milestone__due_on=F("due_on"),
+        ).select_related("by", "milestone__agreement").order_by("expected_on", "pk"),
     }
+
+
+def rosier(reader: User, now: datetime.datetime) -> list[Agreement]:
+    """Honest health: the open agreements the reader may see whose latest update reports a better
+    health than the data suggests (agreements.health; the reports' "Reported better than the data
+    suggests" panel), the worst gap first. Each carries its `suggestion`. Five queries."""
+    reported = list(policy.visible_agreements(reader, Agreement.objects.all()).filter(status__in=OPEN_STATUSES)
+                    .exclude(health=Health.UNKNOWN).select_related("owner").order_by("reference"))
+    suggested = health.suggestions(reported, local_today(reader, now))
+    found = []
+    for agreement in reported:
+        agreement.suggestion = suggested.get(agreement.pk)
+        if agreement.suggestion and health.better_than(agreement.health, agreement.suggestion.health):
+            found.append(agreement)
+    found.sort(key=lambda a: (health.RANK[a.health] - health.RANK[a.suggestion.health], a.reference))
+    return found
 
 
 TITLES = {
@@ -113,7 +141,10 @@ TITLES = {
     "at_risk": _("Agreements at risk or off track"),
     "closures": _("Closures waiting for approval"),
     "upcoming": _("Milestones due in the next two weeks"),
+    "acknowledged": _("Acknowledged overdue milestones"),
+    "rosier": _("Reported better than the data suggests"),
 }
+ORDER = ["updates", "overdue", "acknowledged", "at_risk", "rosier", "closures", "upcoming"]
 
 
 def links(start: datetime.date, today: datetime.date) -> dict[str, str]:
@@ -127,6 +158,10 @@ def links(start: datetime.date, today: datetime.date) -> dict[str, str]:
         "at_risk": list_link(health=list(RISKY), **is_open),
         "closures": list_link(status=Status.PENDING_CLOSURE),
         "upcoming": list_link(due_within=UPCOMING_DAYS, **is_open),
+        "acknowledged": list_link(overdue=1, **is_open),
+        # No list filter says "rosier than the data": the reports' panel lists them (managers and
+        # viewers; the others, who may not open the reports, get the list of agreements at risk).
+        "rosier": f"{settings.SITE_URL}{reverse('reports')}#honest-health",
     }
 
 
@@ -134,16 +169,21 @@ def summary(reader: User, now: datetime.datetime) -> Digest:
     today = local_today(reader, now)
     result = Digest(reader, start=today - datetime.timedelta(days=PERIOD_DAYS), end=today, today=today)
     urls = links(result.start, today)
+    found = {}
     for name, rows in querysets(reader, now).items():
         items = list(rows[:ITEMS_PER_SECTION])
         for item in items:
             if isinstance(item, Milestone):
                 item.days = abs((item.due_on - today).days)  # overdue by / due in, for the e-mail
         count = len(items) if len(items) < ITEMS_PER_SECTION else rows.count()
-        result.sections.append(Section(name, str(TITLES[name]), count, items, urls[name]))
+        found[name] = Section(name, str(TITLES[name]), count, items, urls[name])
+    rosier_ones = rosier(reader, now)
+    found["rosier"] = Section("rosier", str(TITLES["rosier"]), len(rosier_ones), rosier_ones[:ITEMS_PER_SECTION],
+                              urls["rosier"] if policy.can_view_reports(reader) else urls["at_risk"])
+    result.sections = [found[name] for name in ORDER]
     return result
 
 
 def has_news(reader: User, now: datetime.datetime) -> bool:
-    """Whether a digest would say anything (cheap EXISTS queries; the sweep asks this)."""
-    return any(rows.exists() for rows in querysets(reader, now).values())
+    """Whether a digest would say anything (cheap EXISTS queries first; the sweep asks this)."""
+    return any(rows.exists() for rows in querysets(reader, now).values()) or bool(rosier(reader, now))

@@ -28,8 +28,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from agreements.models import Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, User
-from agreements.reminders import digest, unsubscribe
+from agreements.models import Acknowledgement, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, User
+from agreements.reminders import acknowledging, digest, unsubscribe
 from agreements.zones import local_today, zone_label, zone_of
 
 Kind = ReminderKind
@@ -50,6 +50,8 @@ class Item:
     url: str
     since: datetime.date | datetime.datetime | None = None  # a datetime is shown in the recipient's zone
     reminder: Reminder | None = None
+    acknowledgement: Acknowledgement | None = None  # the owner's "I'm on it" for this due date
+    ack_url: str = ""  # the owner's own link to give one (overdue, not yet acknowledged)
 
     @property
     def title(self) -> str:
@@ -134,6 +136,10 @@ def note_for(item: Item, zone) -> Note:
     if isinstance(since, datetime.datetime):
         since = since.astimezone(zone).date()
     facts = {"title": item.title}
+    if item.acknowledgement:  # what the e-mail quoted; the app shows it as it was sent
+        ack = item.acknowledgement
+        facts.update(ack_by=str(ack.by), ack_on=ack.created_at.astimezone(zone).date().isoformat(),
+                     ack_expected=ack.expected_on.isoformat(), ack_sentence=ack.sentence)
     if item.kind == Kind.ESCALATION:
         facts["owner"] = item.owner_name
     elif item.kind == Kind.STALE:
@@ -198,11 +204,27 @@ def urgency(item: Item) -> tuple:
     return ORDER.index(item.kind), item.days if item.kind == Kind.DUE_SOON else -item.days, item.agreement.reference
 
 
+def with_acknowledgements(items: list[Item], recipient: User) -> None:
+    """Each milestone item with the owner's acknowledgement, if any (one query for the e-mail), and,
+    for the owner's own overdue items not yet acknowledged, their single-use "I'm on it" link. A
+    manager's escalation never carries the link: it would act as the owner."""
+    milestone_items = [item for item in items if item.kind in (Kind.OVERDUE, Kind.ESCALATION)]
+    if not milestone_items:
+        return
+    found = acknowledging.current_for(item.milestone.pk for item in milestone_items)
+    for item in milestone_items:
+        item.acknowledgement = found.get(item.milestone.pk)
+        if item.kind == Kind.OVERDUE and item.acknowledgement is None:
+            item.ack_url = absolute(reverse("acknowledge-link",
+                                            args=[acknowledging.token_for(recipient, item.milestone)]))
+
+
 def reminder_message(recipient: User, reminders: list[Reminder], now: datetime.datetime) -> Composed:
     """One recipient's reminders of a run: one item says it in the subject, several are listed,
     grouped by agreement."""
     today = local_today(recipient, now)
     items = sorted((item_for(r, today, now) for r in reminders), key=urgency)
+    with_acknowledgements(items, recipient)
     shown = items[:MAX_ITEMS]
     groups = grouped(shown)
     context = {**common_context(recipient), "groups": groups, "more": max(0, len(items) - MAX_ITEMS),

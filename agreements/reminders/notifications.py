@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from types import SimpleNamespace
+
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import pgettext
 
 from agreements import dates, policy
-from agreements.models import Notification, User
+from agreements.models import Acknowledgement, Notification, User
 from agreements.reminders import digest
 
 
@@ -48,8 +50,21 @@ def unread_count(user: User) -> int:
 
 def listing(user: User, *, unread_only: bool = False) -> QuerySet:
     """The list page's rows, newest first, with what each sentence names (no query per row)."""
-    rows = visible(user).select_related("agreement", "milestone")
+    # Whether an overdue milestone has had its "I'm on it" for the date reminded about (its button goes).
+    acknowledged = Acknowledgement.objects.filter(milestone=OuterRef("milestone"), due_on=OuterRef("about"))
+    rows = visible(user).select_related("agreement", "milestone").annotate(acknowledged=Exists(acknowledged))
     return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def quoted_acknowledgement(notification: Notification) -> SimpleNamespace | None:
+    """The owner's acknowledgement as the e-mail quoted it (emails.note_for), for emails/_acknowledged.html."""
+    facts = notification.facts
+    try:
+        return SimpleNamespace(by=facts["ack_by"], created_at=datetime.date.fromisoformat(facts["ack_on"]),
+                               expected_on=datetime.date.fromisoformat(facts["ack_expected"]),
+                               sentence=facts["ack_sentence"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def mark_read(user: User, pk: int, now: datetime.datetime | None = None) -> bool:

@@ -17,6 +17,7 @@ from agreements import health as honest_health, policy, workflow
 from agreements.actions import milestones as milestone_rules
 from agreements.actions.editing import StaleEdit
 from agreements.models import Agreement, Document, Milestone, Party, User
+from agreements.reminders import acknowledging
 from agreements.web.followup_forms import followup_context
 from agreements.web.forms import (
     ClosureApprovalForm,
@@ -30,6 +31,7 @@ from agreements.web.forms import (
     status_stamp,
 )
 from agreements.web.timeline import timeline
+from agreements.zones import local_today
 
 TIMELINE_LIMIT = 25
 FULL_TIMELINE_LIMIT = 1000
@@ -61,6 +63,7 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, rights:
     user, forms = request.user, forms or {}
     rights = rights or policy.rights_on(user, agreement)
     milestones = _milestones(agreement, forms, rights.work)
+    _acknowledgements(milestones, user)
     suggestion = honest_health.suggest(agreement)
     for_update = suggestion.for_update if suggestion and rights.work else None
     context = {
@@ -112,6 +115,19 @@ def _milestones(agreement: Agreement, forms: dict, can_work: bool) -> list[Miles
             milestone.reopen_form = forms.get(("reopen", milestone.pk)) or MilestoneReopenForm(
                 prefix=f"reopen-{milestone.pk}", initial={"version": version})
     return rows
+
+
+def _acknowledgements(milestones: list[Milestone], user: User) -> None:
+    """Overdue milestones carry their owner's "I'm on it" (one query, only if any is overdue), and the
+    button for the owner who has not said it yet (agreements.policy.may_acknowledge)."""
+    overdue = [m for m in milestones if m.overdue]
+    if not overdue:
+        return
+    found = acknowledging.current_for(m.pk for m in overdue)
+    today = local_today(user, timezone.now())
+    for milestone in overdue:
+        milestone.acknowledgement = found.get(milestone.pk)
+        milestone.may_acknowledge = milestone.acknowledgement is None and policy.may_acknowledge(user, milestone, today)
 
 
 def _milestone_counts(milestones: list[Milestone]) -> dict[str, int]:

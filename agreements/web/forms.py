@@ -271,3 +271,17 @@ def submitted(request):
     """The form data of a POST — even an empty one — else None. `request.POST or None` would
     take an empty submission for a first visit and answer 200 instead of showing the errors."""
     return request.POST if request.method == "POST" else None
+
+
+class AcknowledgementForm(forms.Form):
+    """"I'm on it" (agreements.reminders.acknowledging checks the dates and records it)."""
+
+    expected_on = forms.DateField(label=_("New expected date"), widget=DATE,
+                                  help_text=_("When it will be done. Managers are not copied until then."))
+    sentence = forms.CharField(label=_("What is happening"), widget=forms.Textarea(attrs={"rows": 3}),
+                               max_length=500, help_text=_("One or two sentences: managers read it in their digest."))
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if today:
+            self.fields["expected_on"].widget.attrs.update(min=today.isoformat())

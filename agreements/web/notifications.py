@@ -8,13 +8,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agreements import policy
 from agreements.models import ReminderKind
 from agreements.reminders import notifications, unsubscribe as unsubscribing
+from agreements.zones import local_today
 
 PAGE_SIZE = 50
 
@@ -23,11 +25,19 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
     rows = notifications.listing(request.user, unread_only=unread_only)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = local_today(request.user, timezone.now())
     for row in page.object_list:
         if row.kind == ReminderKind.DIGEST:
             row.headline, row.period = notifications.digest_headline(row), notifications.digest_period(row)
+        row.acknowledgement = notifications.quoted_acknowledgement(row)
+        if row.milestone is not None:
+            row.milestone.agreement = row.agreement  # the same row, already read
+        row.may_acknowledge = (row.kind == ReminderKind.OVERDUE and not row.acknowledged and row.milestone is not None
+                               and policy.may_acknowledge(request.user, row.milestone, today)
+                               and row.milestone.due_on == row.about)
     # The unread count is the header badge's (agreements.web.context_processors): asked once per page.
-    return render(request, "agreements/notifications.html", {"page": page, "unread_only": unread_only})
+    return render(request, "agreements/notifications.html",
+                  {"page": page, "unread_only": unread_only, "today": today})
 
 
 def back(request: HttpRequest) -> HttpResponse:

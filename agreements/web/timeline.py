@@ -20,7 +20,7 @@ from django.db.models.functions import Lag
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement, Milestone, User
+from agreements.models import Acknowledgement, Agreement, Milestone, User
 from agreements.money import format_money
 
 EMPTY = "—"
@@ -43,7 +43,7 @@ class Change:
 @dataclass
 class Entry:
     at: datetime.datetime
-    kind: str  # "update", "transition", "created", "edit", "milestone"
+    kind: str  # "update", "transition", "created", "edit", "milestone", "acknowledgement"
     actor: User | None
     obj: object = None  # the ProgressUpdate or TransitionLog
     verb: str = ""  # milestones: added, done, waived, edited, reopened, removed
@@ -61,7 +61,8 @@ class Timeline:
 def timeline(agreement: Agreement, *, limit: int = 25) -> Timeline:
     # History holds a row per status change too (left out above), so it is read deeper.
     parts = [_updates(agreement, limit), _transitions(agreement, limit),
-             _agreement_edits(agreement, limit * 3), _milestone_events(agreement, limit * 3)]
+             _agreement_edits(agreement, limit * 3), _milestone_events(agreement, limit * 3),
+             _acknowledgements(agreement, limit)]
     cuts = [cut for _, cut in parts if cut is not None]
     bound = max(cuts) if cuts else None
     order = count()
@@ -84,6 +85,14 @@ def _updates(agreement: Agreement, cap: int) -> tuple[list[Entry], datetime.date
 def _transitions(agreement: Agreement, cap: int) -> tuple[list[Entry], datetime.datetime | None]:
     rows = list(agreement.transitions.select_related("by").order_by("-at", "-id")[:cap])
     return [Entry(t.at, "transition", t.by, obj=t) for t in rows], _cut(rows, cap, "at")
+
+
+def _acknowledgements(agreement: Agreement, cap: int) -> tuple[list[Entry], datetime.datetime | None]:
+    """The owners' "I'm on it" about overdue milestones (agreements.reminders.acknowledging)."""
+    rows = list(Acknowledgement.objects.filter(milestone__agreement_id=agreement.pk)
+                .select_related("by", "milestone").order_by("-created_at", "-id")[:cap])
+    return ([Entry(a.created_at, "acknowledgement", a.by, obj=a, subjects=[a.milestone.title], note=a.sentence)
+             for a in rows], _cut(rows, cap, "created_at"))
 
 
 # --- Edits of the agreement record -------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from agreements.web import (
+    acknowledgements,
     calendar_views,
     dashboard as report_views,
     followup_views,
@@ -38,6 +39,8 @@ urlpatterns = [
     path("agreements/<str:reference>/dependencies/", followup_views.add_dependency, name="dependency-add"),
     path("agreements/<str:reference>/dependencies/<int:pk>/delete/", followup_views.remove_dependency,
          name="dependency-remove"),
+    path("agreements/<str:reference>/milestones/<int:pk>/acknowledge/", acknowledgements.acknowledge_in_app,
+         name="milestone-acknowledge"),
     path("agreements/<str:reference>/milestones/<int:pk>/reopen/", milestone_views.reopen_milestone,
          name="milestone-reopen"),
     path("reports/", report_views.dashboard, name="reports"),
@@ -50,6 +53,7 @@ urlpatterns = [
     path("notifications/read/", notifications.mark_all_read, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notifications.mark_read, name="notification-read"),
     path("u/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path("ack/<str:token>/", acknowledgements.acknowledge_link, name="acknowledge-link"),
     path("preferences/tokens/", preferences.create_token, name="api-token-create"),
     path("preferences/tokens/<int:pk>/revoke/", preferences.revoke_token, name="api-token-revoke"),
     path("preferences/calendars/", calendar_views.create_calendar_feed, name="calendar-feed-create"),

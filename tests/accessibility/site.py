@@ -29,7 +29,8 @@ def pages(role: str) -> list[str]:
               "/agreements/?overdue=1", "/agreements/?q=zzzz-nothing", "/reports/changes/?since=2025-12-19"]
     as_of = "/reports/?as_of=2026-03-29&compare=2026-06-19"  # the summit's 100 days beside its 6 months
     paths = {
-        "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/"],
+        "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/",
+                    *acknowledgement_pages(officer)],
         "manager": [*common, "/reports/", "/reports/stages/", as_of, "/notifications/", "/public/",
                     f"/agreements/{mine.reference}/reassign/"],
         "viewer": [*[path for path in common if path != "/"], "/reports/", "/reports/stages/", as_of],  # "/" is the reports
@@ -38,6 +39,23 @@ def pages(role: str) -> list[str]:
                   f"/agreements/{mine.reference}/reassign/", *admin_pages(mine, milestone)],
     }
     return paths[role]
+
+
+def acknowledgement_pages(officer: User) -> list[str]:
+    """"I'm on it" for one of the officer's overdue milestones: in the app, and the e-mailed link
+    (which works signed in or out)."""
+    from django.utils import timezone
+
+    from agreements.models import OPEN_STATUSES
+    from agreements.reminders import acknowledging
+
+    overdue = Milestone.objects.filter(owner=officer, agreement__owner=officer, agreement__status__in=OPEN_STATUSES,
+                                       state=Milestone.State.PLANNED, due_on__lt=timezone.localdate()
+                                       ).select_related("agreement").order_by("due_on", "pk").first()
+    if overdue is None:
+        return []
+    return [f"/agreements/{overdue.agreement.reference}/milestones/{overdue.pk}/acknowledge/",
+            f"/ack/{acknowledging.token_for(officer, overdue)}/"]
 
 
 def admin_pages(agreement: Agreement, milestone: Milestone) -> list[str]:
