@@ -8,8 +8,9 @@ import shutil
 import zoneinfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements import workflow
 from agreements.models import ReminderPolicy, Status
@@ -95,6 +96,16 @@ def reference_data(request):
         apps, steps = data_migrations()
         for step in steps:
             step(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def english_between_tests():
+    """Each test starts in the default language: a request of a Japanese or Russian user leaves its
+    language active in the thread (LocaleMiddleware does not undo it), which made a later test's
+    English labels Japanese depending on the order the tests ran in."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

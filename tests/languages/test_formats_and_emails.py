@@ -93,10 +93,10 @@ def test_a_reminder_to_a_japanese_reader_triggered_by_a_russian_speaker_is_in_ja
 def test_the_import_refuses_a_bad_row_in_the_importing_persons_language(summit):
     header = "reference,title,kind,pillar,signed_on,parties,owner\n"
     row = ",Соглашение,nonsense,green-resilience,2025-12-20,Министерство энергетики Республики Казахстан (KZ),olga\n"
-    with translation.override("ru"):
+    with translation.override("ru"):  # read as the person's page renders it, in their language
         report = import_agreements(summit.data_entry, Upload("list.csv", (header + row).encode()))
+        text = " ".join(str(problem) for problem in report.problems) + report.summary()
     assert not report.ok
-    text = " ".join(str(problem) for problem in report.problems) + report.summary()
     assert "строка 2" in text.lower() or "строке 2" in text.lower(), text
     assert "row 2" not in text and "nothing was written" not in text, text
 
