@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
-from agreements import policy
+from agreements import confirming, policy
 from agreements.actions.editing import bump_version, check_version, merge_fields
 from agreements.models import Agreement, Milestone, Status, User
 
@@ -131,6 +131,8 @@ def complete_milestone(milestone: Milestone, *, by: User, done_on: datetime.date
         milestone.state, milestone.done_on, milestone.evidence = Milestone.State.DONE, done_on, evidence.strip()
         _save(milestone, by)
         bump_version(milestone.agreement)
+        if milestone.needs_counterpart_confirmation:  # issue 19: "awaiting confirmation" until they answer
+            confirming.ask(milestone.agreement, milestone=milestone, by=by)
     return milestone
 
 

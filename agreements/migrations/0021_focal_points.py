@@ -12,6 +12,31 @@ from django.db import migrations, models
 
 from agreements.data_version import restore_triggers
 
+# Data entry staff keep the focal points (as the parties); every role reads them and the confirmations.
+GRANTS = {
+    "Data entry": ["view_focalpoint", "add_focalpoint", "change_focalpoint", "delete_focalpoint",
+                   "view_confirmation"],
+    "Manager": ["view_focalpoint", "view_confirmation"],
+    "Officer": ["view_focalpoint", "view_confirmation"],
+    "Viewer": ["view_focalpoint", "view_confirmation"],
+}
+
+
+def grant(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("agreements")
+    # create_permissions skips app configs without a models module, which historical ones never have.
+    previous, app_config.models_module = getattr(app_config, "models_module", None), True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = previous
+    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+    for role, codenames in GRANTS.items():
+        group = Group.objects.filter(name=role).first()
+        if group:
+            group.permissions.add(*Permission.objects.filter(content_type__app_label="agreements",
+                                                             codename__in=codenames))
+
 
 class Migration(migrations.Migration):
 
@@ -190,4 +215,5 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('answer', 'disputed'), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='confirmation_dispute_has_comment'),
         ),
         migrations.RunPython(restore_triggers, migrations.RunPython.noop),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]
