@@ -2,6 +2,7 @@ from django.urls import path
 
 from agreements.web import (
     calendar_views,
+    confirmations,
     dashboard as report_views,
     followup_views,
     milestone_views,
@@ -48,6 +49,8 @@ urlpatterns = [
     path("notifications/read/", notifications.mark_all_read, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notifications.mark_read, name="notification-read"),
     path("u/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path("confirm/<str:token>/", confirmations.answer, name="confirmation-answer"),
+    path("agreements/<str:reference>/confirmations/ask/", confirmations.ask_again, name="confirmation-ask-again"),
     path("preferences/tokens/", preferences.create_token, name="api-token-create"),
     path("preferences/tokens/<int:pk>/revoke/", preferences.revoke_token, name="api-token-revoke"),
     path("preferences/calendars/", calendar_views.create_calendar_feed, name="calendar-feed-create"),
