@@ -142,7 +142,7 @@ def closure_refusal(agreement: Agreement) -> str | None:
     for side in (Side.JAPANESE, Side.CENTRAL_ASIAN):
         if side not in sides:
             continue
-        row, name = latest.get(side), Side(side).label.lower()
+        row, name = latest.get(side), Side(side).label
         if row is None:
             return _("Approval needs both sides' confirmation: the %(side)s has not been asked yet.") % {"side": name}
         if row.answer == Answer.DISPUTED:
