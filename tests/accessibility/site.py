@@ -28,7 +28,8 @@ def pages(role: str) -> list[str]:
     common = ["/", "/agreements/", f"/agreements/{mine.reference}/", "/preferences/", "/accounts/password/",
               "/agreements/?overdue=1", "/agreements/?q=zzzz-nothing"]
     paths = {
-        "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/"],
+        "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/",
+                    confirmation_link(mine)],
         "manager": [*common, "/reports/", "/reports/stages/", "/notifications/", "/public/",
                     f"/agreements/{mine.reference}/reassign/"],
         "viewer": [*[path for path in common if path != "/"], "/reports/", "/reports/stages/"],  # "/" is the reports
@@ -37,6 +38,21 @@ def pages(role: str) -> list[str]:
                   f"/agreements/{mine.reference}/reassign/", *admin_pages(mine, milestone)],
     }
     return paths[role]
+
+
+def confirmation_link(agreement: Agreement) -> str:
+    """The page a focal point opens from the e-mail (issue 19; it works signed out too): a contact on
+    the Central Asian side asked to confirm the first milestone, made once."""
+    from agreements import confirming
+    from agreements.models import Confirmation, FocalPoint
+
+    FocalPoint.objects.get_or_create(agreement=agreement, side=FocalPoint.Side.CENTRAL_ASIAN, defaults={
+        "name": "Dilnoza Karimova", "email": "d.karimova@mininvest.example.uz", "language": "ru"})
+    row = Confirmation.objects.filter(agreement=agreement, answer="").order_by("pk").first()
+    ordered = agreement.milestones.order_by("pk")
+    milestone = ordered.filter(state="done").first() or ordered.first()  # a done one: the page shows the form
+    row = row or confirming.ask(agreement, milestone=milestone)[0]
+    return f"/confirm/{confirming.token_for(row)}/"
 
 
 def admin_pages(agreement: Agreement, milestone: Milestone) -> list[str]:

@@ -87,7 +87,8 @@ def test_requesting_closure_asks_both_sides_by_email_in_their_language(agreement
     assert set(messages) == {"d.karimova@mininvest.example.uz", kenji.email}
     russian, japanese = messages["d.karimova@mininvest.example.uz"], messages[kenji.email]
     assert "Dilnoza Karimova" in russian.body and agreement.reference in russian.subject
-    assert "Автоматическое сообщение" in russian.body  # the footer, in the contact's language
+    assert "Здравствуйте, Dilnoza Karimova!" in russian.body  # in the contact's stated language
+    assert "Автоматическое сообщение" in russian.body and "様" in japanese.body  # and in the user's
     assert "2026" in japanese.body and "年" in japanese.body  # dates written the Japanese way
     assert "/preferences/" not in russian.body  # a contact has no preferences page
     for message in (russian, japanese):
@@ -132,7 +133,7 @@ def test_an_expired_link_says_so_and_answers_nothing(client, agreement, officer,
     link = link_of(send_requests()[0])
     with time_machine.travel(NOW + datetime.timedelta(days=15), tick=False):
         page = client.get(link)
-        assert "expired" in page.content.decode()
+        assert page.context["state"] == "expired" and "novalidate" not in page.content.decode()
         assert client.post(link, {"answer": "confirmed"}).status_code == 409
     assert not Confirmation.objects.exclude(answer="").exists()
 
