@@ -76,7 +76,7 @@ def ask(agreement: Agreement, *, milestone: Milestone | None = None, by: User | 
             kind=ReminderKind.CONFIRMATION_REQUEST, key=reminder_key(ReminderKind.CONFIRMATION_REQUEST, row, 0),
             recipient_id=row.focal_point.user_id, focal_point=row.focal_point, confirmation=row,
             agreement=agreement, milestone=milestone, subject_date=now.date(), threshold=0, run_id=uuid.uuid4(),
-            created_at=now, next_attempt_at=now - grace) for row in rows])
+            created_at=now, next_attempt_at=now - grace) for row in rows if row.focal_point.address])
     return rows
 
 

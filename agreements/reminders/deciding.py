@@ -218,7 +218,9 @@ def confirmation_decisions(ctx: Context) -> Iterator[Decision]:
                .select_related("agreement", "milestone", "focal_point"))
     for row in waiting:
         point = row.focal_point
-        recipient = ctx.recipient(point.user_id) if point.user_id else User(time_zone=settings.TIME_ZONE)
+        # A contact: an unsaved stand-in (no id), named for the dry run's listing.
+        recipient = (ctx.recipient(point.user_id) if point.user_id
+                     else User(time_zone=settings.TIME_ZONE, username=point.name, email=point.email))
         if recipient is None or not confirming.is_current(row, row.agreement) or point.side != row.side:
             continue
         threshold = (ctx.now - row.asked_at).days // repeat * repeat
