@@ -313,3 +313,31 @@ def test_a_focal_point_replaced_since_the_request_can_no_longer_answer(client, a
     sides[1].delete()  # data entry removes the contact (their confirmations go with them)
     assert client.get(link).status_code == 404
     assert not Confirmation.objects.filter(~Q(answer="")).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_answers_of_the_same_link_at_once_record_exactly_one(require_postgres, officer, manager, kenji):
+    from tests.concurrency import at_once
+
+    agreement = AgreementFactory(owner=officer)
+    for step in (Status.SIGNED, Status.IN_PROGRESS):
+        workflow.transition(agreement, step, by=manager)
+    FocalPointFactory(agreement=agreement)
+    workflow.transition(agreement, Status.PENDING_CLOSURE, by=officer)
+    [row] = rows(agreement)
+
+    def answering(answer, comment):
+        def call(start):
+            found = confirming.read(confirming.token_for(row))
+            start()
+            try:
+                confirming.answer(found, answer=answer, comment=comment)
+                return "recorded"
+            except confirming.AnswerError:
+                return "refused"
+        return call
+
+    results = at_once(answering("confirmed", ""), answering("disputed", "Not yet"))
+    assert sorted(results) == ["recorded", "refused"]
+    [row] = rows(agreement)
+    assert row.answer == ("confirmed" if results[0] == "recorded" else "disputed")
