@@ -189,7 +189,8 @@ def read(token: str) -> Confirmation | None:
         _signer(int(pk)).unsign(token)
     except signing.BadSignature:
         return None
-    row = (Confirmation.objects.select_related("agreement", "milestone", "focal_point__user", "focal_point__organization")
+    row = (Confirmation.objects
+           .select_related("agreement", "milestone", "focal_point__user", "focal_point__organization")
            .filter(pk=int(pk), nonce=nonce).first())
     return row if row and policy.may_answer_confirmation(row) else None
 

@@ -132,7 +132,8 @@ START = Rule("start", _("Start implementation"), MEMBER, MEMBER_TEXT)
 HOLD = Rule("hold", _("Put on hold"), MEMBER, MEMBER_TEXT, needs_reason=True)
 RESUME = Rule("resume", _("Resume"), MEMBER, MEMBER_TEXT)
 REQUEST_CLOSURE = Rule("request_closure", _("Request closure"), MEMBER, MEMBER_TEXT, checks=(needs_milestones_closed,))
-APPROVE = Rule("approve", _("Approve closure"), MANAGER, MANAGER_TEXT, checks=(needs_second_manager, needs_both_sides_confirmed))
+APPROVE = Rule("approve", _("Approve closure"), MANAGER, MANAGER_TEXT,
+               checks=(needs_second_manager, needs_both_sides_confirmed))
 REJECT = Rule("reject", _("Reject closure"), MANAGER, MANAGER_TEXT, needs_reason=True)
 TERMINATE = Rule("terminate", _("Terminate"), MANAGER, MANAGER_TEXT, needs_reason=True)
 WITHDRAW = Rule("withdraw", _("Withdraw the closure request"), policy.may_withdraw_closure,

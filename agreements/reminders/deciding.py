@@ -30,11 +30,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agreements import workflow
+from agreements import confirming, workflow
 from agreements.filters import stale_q
-from agreements import confirming
-from agreements.models import (CONFIRMATION_KINDS, OPEN_STATUSES, Agreement, Confirmation, FocalPoint, Milestone, Reminder, ReminderKind,
-                               ReminderPolicy, Status, User)
+from agreements.models import (CONFIRMATION_KINDS, OPEN_STATUSES, Agreement, Confirmation, FocalPoint, Milestone,
+                               Reminder, ReminderKind, ReminderPolicy, Status, User)
 from agreements.policy import Role
 from agreements.reminders import digest
 from agreements.zones import zone_of
@@ -283,7 +282,8 @@ def record(decisions: list[Decision], now: datetime.datetime | None = None, *,
     rows = [Reminder(kind=d.kind, key=d.key, recipient_id=d.recipient.pk, agreement_id=d.agreement and d.agreement.pk,
                      milestone_id=d.milestone and d.milestone.pk, subject_date=d.subject_date, threshold=d.threshold,
                      focal_point_id=d.focal_point and d.focal_point.pk,
-                     confirmation_id=d.confirmation and d.confirmation.pk, run_id=run, created_at=now, next_attempt_at=now) for d in decisions]
+                     confirmation_id=d.confirmation and d.confirmation.pk, run_id=run, created_at=now,
+                     next_attempt_at=now) for d in decisions]
     with transaction.atomic():
         # No batch_size: one INSERT on PostgreSQL whatever the number of rows (Django sends them
         # as one array per column through UNNEST), so the sweep's queries stay constant; SQLite

@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from agreements import confirming, policy
 from agreements.filters import STALE_STATUSES
-from agreements.models import CONFIRMATION_KINDS, OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy, ReminderState, Status
+from agreements.models import (CONFIRMATION_KINDS, OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy,
+                               ReminderState, Status)
 from agreements.reminders import emails, notifications
 from agreements.reminders.deciding import group_ids
 

@@ -21,9 +21,9 @@ from agreements.web.agreement_page import load_agreement, require
 
 
 class AnswerForm(forms.Form):
-    answer = forms.ChoiceField(label=gettext_lazy("Your answer"), choices=[
-        (Confirmation.Answer.CONFIRMED, gettext_lazy("I confirm")), (Confirmation.Answer.DISPUTED, gettext_lazy("I dispute"))],
-                               widget=forms.RadioSelect)
+    answer = forms.ChoiceField(label=gettext_lazy("Your answer"), widget=forms.RadioSelect, choices=[
+        (Confirmation.Answer.CONFIRMED, gettext_lazy("I confirm")),
+        (Confirmation.Answer.DISPUTED, gettext_lazy("I dispute"))])
     comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=gettext_lazy("Needed when you dispute: say what is not right."))
