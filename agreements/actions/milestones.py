@@ -71,10 +71,12 @@ def _locked_for_change(agreement: Agreement, by: User, expected_version: int | N
 
 
 def add_milestone(agreement: Agreement, *, by: User, title: str, due_on: datetime.date,
-                  owner: User | None = None, expected_version: int | None) -> Milestone:
+                  owner: User | None = None, expected_version: int | None,
+                  needs_confirmation: bool = False) -> Milestone:
     with transaction.atomic():
         _locked_for_change(agreement, by, expected_version, adding=True)
-        milestone = Milestone(agreement=agreement, title=title, due_on=due_on, owner=owner or agreement.owner)
+        milestone = Milestone(agreement=agreement, title=title, due_on=due_on, owner=owner or agreement.owner,
+                              needs_counterpart_confirmation=needs_confirmation)
         milestone._history_user = by
         milestone.full_clean()
         milestone.save()

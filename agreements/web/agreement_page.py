@@ -23,9 +23,9 @@ from agreements.web.forms import (
     ClosureApprovalForm,
     DocumentForm,
     MilestoneDoneForm,
-    MilestoneForm,
     MilestoneReopenForm,
     MilestoneWaiveForm,
+    NewMilestoneForm,
     ProgressForm,
     TransitionForm,
     status_stamp,
@@ -95,7 +95,7 @@ def _page_forms(agreement: Agreement, forms: dict, suggestion) -> dict:
     people = milestone_rules.owner_choices(agreement)
     return {
         "progress_form": forms.get("progress") or ProgressForm(agreement=agreement, suggestion=suggestion),
-        "milestone_form": forms.get("milestone") or MilestoneForm(
+        "milestone_form": forms.get("milestone") or NewMilestoneForm(
             people=people, prefix="new", initial={"version": agreement.version}),
         "document_form": forms.get("document") or DocumentForm(),
     }

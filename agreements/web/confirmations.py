@@ -45,18 +45,21 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return render(request, "agreements/confirm.html", {"invalid": True}, status=404)
     with translation.override(found.focal_point.reads):
-        form, status = AnswerForm(request.POST or None), 200
-        if request.method == "POST" and form.is_valid():
-            try:
-                confirming.answer(found, answer=form.cleaned_data["answer"], comment=form.cleaned_data["comment"])
-            except confirming.AnswerError as error:
-                form.add_error(None, error)
-                status = 409
-        elif request.method == "POST":
-            status = 400
+        form, status, refused = AnswerForm(request.POST or None), 200, False
+        if request.method == "POST":
+            if confirming.link_state(found) != "open":  # used, expired or moot: say so, whatever was sent
+                status, refused = 409, True
+            elif form.is_valid():
+                try:
+                    confirming.answer(found, answer=form.cleaned_data["answer"], comment=form.cleaned_data["comment"])
+                except confirming.AnswerError:  # answered meanwhile by a second submission (the guard's refusal)
+                    status, refused = 409, True
+            else:
+                status = 400
+        state = confirming.link_state(found)
         return render(request, "agreements/confirm.html", {
             "confirmation": found, "agreement": found.agreement, "milestone": found.milestone, "form": form,
-            "state": confirming.link_state(found), "refusal": confirming.REFUSALS.get(confirming.link_state(found)),
+            "state": state, "refusal": confirming.REFUSALS.get(state), "refused": refused,
         }, status=status)
 
 

@@ -223,6 +223,16 @@ def test_a_milestone_that_needs_confirmation_awaits_it(client, agreement, office
     assert confirming.milestone_answers(agreement) == {milestone.pk: "confirmed"}
 
 
+def test_the_owner_asks_for_confirmation_when_adding_a_milestone_on_the_page(client, agreement, officer, sides):
+    client.force_login(officer)
+    response = client.post(f"/agreements/{agreement.reference}/milestones/", {
+        "new-title": "Plant commissioned", "new-due_on": "2026-09-01", "new-owner": "",
+        "new-needs_counterpart_confirmation": "on", "new-version": agreement.version})
+    assert response.status_code == 302
+    assert agreement.milestones.get(title="Plant commissioned").needs_counterpart_confirmation
+    assert "When done, the focal points are asked to confirm it." in client.get(agreement.get_absolute_url()).content.decode()
+
+
 def test_a_focal_point_is_not_asked_to_confirm_their_own_milestone(agreement, kenji, sides):
     agreement.team.add(kenji)
     milestone = MilestoneFactory(agreement=agreement, needs_counterpart_confirmation=True)
