@@ -67,7 +67,8 @@ def ask(agreement: Agreement, *, milestone: Milestone | None = None, by: User | 
              and not (milestone and by and point.user_id == by.pk)]
     with transaction.atomic():
         rows = [Confirmation.objects.create(
-            agreement=agreement, milestone=milestone, focal_point=point, side=point.side, asked_by=by,
+            agreement=agreement, milestone=milestone, focal_point=point, side=point.side, sent_to=point.address,
+            asked_by=by,
             asked_at=now, expires_at=now + datetime.timedelta(days=days)) for point in asked]
         # Queued as a lost message would be (next attempt a grace period ago), so the dispatcher's
         # next minute sends it; the unique key makes the request exactly-once like every reminder.

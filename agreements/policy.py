@@ -239,11 +239,6 @@ def may_act_as_manager(user: "User", agreement: "Agreement") -> bool:
 
 # --- Both sides confirm (issue 19) ------------------------------------------------------------
 
-def can_manage_focal_points(user: "User", agreement: "Agreement | None" = None) -> bool:
-    """Focal points are part of the record, kept by data entry staff in the admin (as the parties)."""
-    return can_edit_record(user, agreement)
-
-
 def may_ask_confirmation(user: "User", agreement: "Agreement") -> bool:
     """Asking the focal points again (after a link expired or a dispute was dealt with): who works on it."""
     return can_work_on(user, agreement)
@@ -251,11 +246,14 @@ def may_ask_confirmation(user: "User", agreement: "Agreement") -> bool:
 
 def may_answer_confirmation(confirmation) -> bool:
     """The holder of a signed link (agreements.confirming) may answer it while the person it was sent
-    to is still that side's focal point, and — a user of the tracker — their account is active. No
-    account and no right to see the agreement are needed: the link page shows only what to confirm."""
+    to is still that side's focal point (same side, same address), and — a user of the tracker — their
+    account is active. No account and no right to see the agreement are needed: the link page shows
+    only what to confirm."""
     focal_point = confirmation.focal_point
     if focal_point.agreement_id != confirmation.agreement_id or focal_point.side != confirmation.side:
         return False
+    if focal_point.address != confirmation.sent_to:
+        return False  # replaced by another person since it was asked
     return focal_point.user_id is None or focal_point.user.is_active
 
 

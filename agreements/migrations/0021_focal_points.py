@@ -53,6 +53,7 @@ class Migration(migrations.Migration):
                 ('asked_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='asked at')),
                 ('expires_at', models.DateTimeField(verbose_name='link expires at')),
                 ('nonce', models.CharField(default=agreements.models.confirmations.new_nonce, editable=False, max_length=32)),
+                ('sent_to', models.EmailField(blank=True, max_length=254, verbose_name='asked at the address')),
                 ('answer', models.CharField(blank=True, choices=[('confirmed', 'Confirmed'), ('disputed', 'Disputed')], max_length=10, verbose_name='answer')),
                 ('comment', models.TextField(blank=True, verbose_name='comment')),
                 ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
@@ -163,7 +164,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='confirmation',
             name='focal_point',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='confirmations', to='agreements.focalpoint', verbose_name='focal point'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='confirmations', to='agreements.focalpoint', verbose_name='focal point'),
         ),
         migrations.AddField(
             model_name='reminder',

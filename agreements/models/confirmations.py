@@ -101,9 +101,13 @@ class Confirmation(models.Model):
                                   verbose_name=_("agreement"))
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, null=True, blank=True,
                                   related_name="confirmations", verbose_name=_("milestone"))
-    focal_point = models.ForeignKey(FocalPoint, on_delete=models.CASCADE, related_name="confirmations",
+    # RESTRICT: the log outlives no focal point, and no focal point goes while it has a log (the
+    # admin says so), except with its agreement. Replacing the person is an edit of the row, which the
+    # address asked (`sent_to`) tells apart: their old link stops working (policy.may_answer_confirmation).
+    focal_point = models.ForeignKey(FocalPoint, on_delete=models.RESTRICT, related_name="confirmations",
                                     verbose_name=_("focal point"))
     side = models.CharField(_("side"), max_length=20, choices=Side.choices)  # kept if the focal point changes side
+    sent_to = models.EmailField(_("asked at the address"), blank=True)
     asked_by = models.ForeignKey("User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("asked by"))
     asked_at = models.DateTimeField(_("asked at"), default=timezone.now)

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
@@ -320,9 +321,13 @@ def test_a_restricted_agreement_stays_hidden_and_the_link_shows_only_what_to_con
 def test_a_focal_point_replaced_since_the_request_can_no_longer_answer(client, agreement, officer, sides):
     request_closure(agreement, officer)
     link = link_of(next(m for m in send_requests() if "karimova" in m.to[0]))
-    sides[1].delete()  # data entry removes the contact (their confirmations go with them)
+    with pytest.raises(RestrictedError):
+        sides[1].delete()  # the log keeps its focal point
+    sides[1].name, sides[1].email = "Rustam Alimov", "r.alimov@mininvest.example.uz"  # another person now
+    sides[1].save()
     assert client.get(link).status_code == 404
     assert not Confirmation.objects.filter(~Q(answer="")).exists()
+    agreement.delete()  # with its agreement, the focal points and their log go
 
 
 @pytest.mark.django_db(transaction=True)
