@@ -255,3 +255,31 @@ def may_act_as_member(user: "User", agreement: "Agreement") -> bool:
 
 def may_act_as_manager(user: "User", agreement: "Agreement") -> bool:
     return is_manager(user)
+
+
+# --- Both sides confirm (issue 19) ------------------------------------------------------------
+
+def may_ask_confirmation(user: "User", agreement: "Agreement") -> bool:
+    """Asking the focal points again (after a link expired or a dispute was dealt with): who works on it."""
+    return can_work_on(user, agreement)
+
+
+def may_answer_confirmation(confirmation) -> bool:
+    """The holder of a signed link (agreements.confirming) may answer it while the person it was sent
+    to is still that side's focal point (same side, same address), and — a user of the tracker — their
+    account is active. No account and no right to see the agreement are needed: the link page shows
+    only what to confirm."""
+    focal_point = confirmation.focal_point
+    if focal_point.agreement_id != confirmation.agreement_id or focal_point.side != confirmation.side:
+        return False
+    if focal_point.address != confirmation.sent_to:
+        return False  # replaced by another person since it was asked
+    return focal_point.user_id is None or focal_point.user.is_active
+
+
+def may_receive_confirmation_mail(reminder) -> bool:
+    """A reminder to confirm goes to the focal point the confirmation was asked of (the e-mail, like
+    the link, names only the agreement and what to confirm)."""
+    confirmation = reminder.confirmation
+    return (confirmation is not None and reminder.focal_point_id == confirmation.focal_point_id
+            and may_answer_confirmation(confirmation))

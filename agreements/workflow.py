@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
-from agreements import policy
+from agreements import confirming, policy
 from agreements.models import Agreement, Milestone, Status, TransitionLog, User
 
 Check = Callable[[Agreement, User], "str | None"]
@@ -92,6 +92,11 @@ def needs_second_manager(agreement: Agreement, user: User) -> str | None:
     return None
 
 
+def needs_both_sides_confirmed(agreement: Agreement, user: User) -> str | None:
+    """Issue 19: an agreement with focal points closes only once each side confirmed the request."""
+    return confirming.closure_refusal(agreement)
+
+
 # --- The table ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -127,7 +132,8 @@ START = Rule("start", _("Start implementation"), MEMBER, MEMBER_TEXT)
 HOLD = Rule("hold", _("Put on hold"), MEMBER, MEMBER_TEXT, needs_reason=True)
 RESUME = Rule("resume", _("Resume"), MEMBER, MEMBER_TEXT)
 REQUEST_CLOSURE = Rule("request_closure", _("Request closure"), MEMBER, MEMBER_TEXT, checks=(needs_milestones_closed,))
-APPROVE = Rule("approve", _("Approve closure"), MANAGER, MANAGER_TEXT, checks=(needs_second_manager,))
+APPROVE = Rule("approve", _("Approve closure"), MANAGER, MANAGER_TEXT,
+               checks=(needs_second_manager, needs_both_sides_confirmed))
 REJECT = Rule("reject", _("Reject closure"), MANAGER, MANAGER_TEXT, needs_reason=True)
 TERMINATE = Rule("terminate", _("Terminate"), MANAGER, MANAGER_TEXT, needs_reason=True)
 WITHDRAW = Rule("withdraw", _("Withdraw the closure request"), policy.may_withdraw_closure,
@@ -248,6 +254,8 @@ def transition(agreement: Agreement, to: str, *, by: User, comment: str = "", at
         log = _apply(locked, to, rule, by=by, comment=comment, at=at)
         locked.save(update_fields=["status", "status_changed_at", "closure_requested_by", "version", "updated_at"])
         log.save()
+        if rule is REQUEST_CLOSURE:  # in the same transaction: no request without its confirmations asked
+            confirming.ask_closure(locked, by=by, now=at)
     for name in ("status", "status_changed_at", "closure_requested_by_id", "version"):
         setattr(agreement, name, getattr(locked, name))
     return log

@@ -70,7 +70,7 @@ def pytest_sessionstart(session):
 # The migration steps that write rows (not schema): add a new data migration here.
 DATA_STEPS = [("0002_reference_data_and_roles", "seed"), ("0003_reminders", "grant"), ("0009_language_names", "fill_names"),
               ("0010_public_record", "grant"), ("0012_iati_calendars", "seed_sectors"),
-              ("0017_stages_dependencies", "seed_stages")]
+              ("0017_stages_dependencies", "seed_stages"), ("0021_focal_points", "grant")]
 
 
 @functools.cache

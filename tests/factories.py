@@ -6,7 +6,7 @@ import datetime
 import factory
 from django.contrib.auth.models import Group
 
-from agreements.models import Agreement, Milestone, Organization, Party, Pillar, ProgressUpdate, User
+from agreements.models import Agreement, FocalPoint, Milestone, Organization, Party, Pillar, ProgressUpdate, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -80,3 +80,17 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     percent_complete = 10
     health = "on_track"
     summary = "Work proceeds."
+
+
+class FocalPointFactory(factory.django.DjangoModelFactory):
+    """A side's focal point (issue 19): a contact without an account unless `user=` is given."""
+
+    class Meta:
+        model = FocalPoint
+
+    agreement = factory.SubFactory(AgreementFactory)
+    side = FocalPoint.Side.CENTRAL_ASIAN
+    name = factory.LazyAttribute(lambda p: "" if p.user else "Dilnoza Karimova")
+    email = factory.LazyAttribute(lambda p: "" if p.user else "d.karimova@mininvest.example.uz")
+    language = factory.LazyAttribute(lambda p: "" if p.user else "ru")
+    user = None

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
-from agreements import policy
+from agreements import confirming, policy
 from agreements.actions.editing import bump_version, check_version, merge_fields
 from agreements.models import Agreement, Milestone, Status, User
 
@@ -71,10 +71,12 @@ def _locked_for_change(agreement: Agreement, by: User, expected_version: int | N
 
 
 def add_milestone(agreement: Agreement, *, by: User, title: str, due_on: datetime.date,
-                  owner: User | None = None, expected_version: int | None) -> Milestone:
+                  owner: User | None = None, expected_version: int | None,
+                  needs_confirmation: bool = False) -> Milestone:
     with transaction.atomic():
         _locked_for_change(agreement, by, expected_version, adding=True)
-        milestone = Milestone(agreement=agreement, title=title, due_on=due_on, owner=owner or agreement.owner)
+        milestone = Milestone(agreement=agreement, title=title, due_on=due_on, owner=owner or agreement.owner,
+                              needs_counterpart_confirmation=needs_confirmation)
         milestone._history_user = by
         milestone.full_clean()
         milestone.save()
@@ -131,6 +133,8 @@ def complete_milestone(milestone: Milestone, *, by: User, done_on: datetime.date
         milestone.state, milestone.done_on, milestone.evidence = Milestone.State.DONE, done_on, evidence.strip()
         _save(milestone, by)
         bump_version(milestone.agreement)
+        if milestone.needs_counterpart_confirmation:  # issue 19: "awaiting confirmation" until they answer
+            confirming.ask(milestone.agreement, milestone=milestone, by=by)
     return milestone
 
 

@@ -3,6 +3,7 @@ the workflow transitions as actions (their refusals shown as messages)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
@@ -17,7 +18,7 @@ from agreements.actions.editing import check_version
 from agreements.admin.filters import CountryFilter
 from agreements.admin.imports import ImportExportPages
 from agreements.admin.scoping import AgreementHistoryAdmin, ParentRowsOnlyInline
-from agreements.models import Agreement, Document, Milestone, Party, SourceLink
+from agreements.models import Agreement, Document, FocalPoint, Milestone, Party, SourceLink
 
 # --- Agreement ----------------------------------------------------------------------------
 
@@ -27,6 +28,28 @@ class PartyInline(ParentRowsOnlyInline):
     extra = 0
     min_num = 0
     autocomplete_fields = ["organization"]
+
+
+class FocalPointForm(forms.ModelForm):
+    """A contact's language from the site's languages (the model stores the code, as User.language)."""
+
+    language = forms.ChoiceField(label=_("language"), required=False,
+                                 choices=[("", "—"), *settings.LANGUAGES],
+                                 help_text=_("The language of the e-mails a contact receives."))
+
+    class Meta:
+        model = FocalPoint
+        fields = ["side", "user", "name", "email", "language", "organization"]
+
+
+class FocalPointInline(ParentRowsOnlyInline):
+    """Who confirms milestones and the closure for each side (issue 19); kept as the parties are."""
+
+    model = FocalPoint
+    form = FocalPointForm
+    extra = 0
+    max_num = 2
+    autocomplete_fields = ["user", "organization"]
 
 
 class SourceLinkInline(ParentRowsOnlyInline):
@@ -40,7 +63,8 @@ class SourceLinkInline(ParentRowsOnlyInline):
 class MilestoneInline(ParentRowsOnlyInline):
     model = Milestone
     extra = 0
-    fields = ["title", "due_on", "owner", "weight", "state", "done_on", "evidence", "waiver_reason"]
+    fields = ["title", "due_on", "owner", "weight", "needs_counterpart_confirmation", "state", "done_on", "evidence",
+              "waiver_reason"]
     autocomplete_fields = ["owner"]
 
 
@@ -106,7 +130,7 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
     autocomplete_fields = ["owner", "team", "lead_organization"]
     filter_horizontal = ["focus_areas"]
     readonly_fields = ["status", "health", "percent_complete", "last_progress_at", "version", "status_changed_at"]
-    inlines = [PartyInline, SourceLinkInline, MilestoneInline, DocumentInline]
+    inlines = [PartyInline, FocalPointInline, SourceLinkInline, MilestoneInline, DocumentInline]
     date_hierarchy = "signed_on"
     list_per_page = 50
     fieldsets = [

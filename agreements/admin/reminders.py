@@ -64,11 +64,12 @@ class ReminderAdmin(admin.ModelAdmin):
     """The reminder log: what was decided, sent, or failed and why. Read-only, except the
     action that queues failed reminders again (after the mail server or address is fixed)."""
 
-    list_display = ["created_at", "kind", "recipient", "agreement", "milestone", "state", "attempts", "sent_at",
-                    "short_error"]
+    list_display = ["created_at", "kind", "recipient", "focal_point", "agreement", "milestone", "state", "attempts",
+                    "sent_at", "short_error"]
     list_filter = ["kind", ReminderStateFilter, ("recipient", admin.RelatedOnlyFieldListFilter), "created_at"]
-    search_fields = ["recipient__username", "recipient__email", "agreement__reference", "milestone__title", "key"]
-    list_select_related = ["recipient", "agreement", "milestone"]
+    search_fields = ["recipient__username", "recipient__email", "focal_point__email", "agreement__reference",
+                     "milestone__title", "key"]
+    list_select_related = ["recipient", "focal_point__user", "agreement", "milestone"]
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
     list_per_page = 100

@@ -22,6 +22,7 @@ from agreements.models.agreement import (
     PercentFrom,
     Status,
 )
+from agreements.models.confirmations import Confirmation, FocalPoint, Side
 from agreements.models.data_version import DataVersion
 from agreements.models.followup import AgreementStage, Dependency, Stage
 from agreements.models.interop import CalendarFeed, SectorCode, hash_secret
@@ -30,7 +31,8 @@ from agreements.models.people import TIME_ZONE_CHOICES, SavedView, User
 from agreements.models.record import PublicFact, SourceLink
 from agreements.models.reference import FocusArea, Organization, Pillar
 from agreements.models.tokens import ApiToken
-from agreements.models.reminders import Acknowledgement, AcknowledgementVia, Reminder, ReminderKind, ReminderPolicy, ReminderState, Weekday, parse_day_list
+from agreements.models.reminders import (CONFIRMATION_KINDS, Acknowledgement, AcknowledgementVia, Reminder, ReminderKind,
+                                         ReminderPolicy, ReminderState, Weekday, parse_day_list)
 from agreements.models.work import (
     DOCUMENT_EXTENSIONS,
     Document,
@@ -43,7 +45,7 @@ from agreements.models.work import (
 )
 
 __all__ = [
-    "Acknowledgement", "AcknowledgementVia", "CLOSED_STATUSES", "CalendarFeed", "SectorCode", "hash_secret", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
+    "Acknowledgement", "AcknowledgementVia", "CONFIRMATION_KINDS", "Confirmation", "FocalPoint", "Side", "CLOSED_STATUSES", "CalendarFeed", "SectorCode", "hash_secret", "DOCUMENT_EXTENSIONS", "IATI_ACTIVITY_STATUS", "OPEN_STATUSES", "TIME_ZONE_CHOICES", "Agreement",
     "AgreementKind", "AgreementQuerySet", "AgreementStage", "ApiToken", "Confidence", "DatePrecision", "Origin", "PublicFact", "SourceLink", "Dependency", "Confidentiality", "DataVersion", "Document", "FocusArea", "Health",
     "Milestone", "MilestoneQuerySet", "Notification", "Organization", "Party", "PercentFrom", "Pillar", "ProgressUpdate", "Reminder", "ReminderKind",
     "ReminderPolicy", "ReminderState", "SavedView", "Stage", "Status", "TransitionLog", "User", "Weekday", "document_path", "new_token",

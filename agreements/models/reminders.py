@@ -83,6 +83,11 @@ class ReminderPolicy(models.Model):
     health_stage_off_track_days = models.PositiveSmallIntegerField(
         _("suggest off track: a stage behind its planned date by (days)"), default=90,
         validators=[MinValueValidator(1)])
+    confirmation_link_days = models.PositiveSmallIntegerField(
+        _("confirmation link valid for (days)"), default=14, validators=[MinValueValidator(1)],
+        help_text=_("How long the link asking a focal point to confirm or dispute keeps working."))
+    confirmation_repeat_days = models.PositiveSmallIntegerField(
+        _("unanswered confirmation: remind every (days)"), default=3, validators=[MinValueValidator(1)])
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -130,6 +135,11 @@ class ReminderKind(models.TextChoices):
     STALE = "stale", _("Agreement without update")
     CLOSURE_WAITING = "closure_waiting", _("Closure waiting for approval")
     DIGEST = "digest", _("Weekly digest")
+    CONFIRMATION_REQUEST = "confirmation", _("Confirmation asked")
+    CONFIRMATION_WAITING = "confirmation_waiting", _("Confirmation not yet answered")
+
+
+CONFIRMATION_KINDS = (ReminderKind.CONFIRMATION_REQUEST, ReminderKind.CONFIRMATION_WAITING)
 
 
 class ReminderState(models.TextChoices):
@@ -154,8 +164,17 @@ class Reminder(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
     key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # A user, or — for a confirmation — a focal point, who may be a contact without an account
+    # (then `recipient` is empty and the key names the focal point).
     recipient = models.ForeignKey(
-        "User", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("recipient"))
+        "User", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders",
+        verbose_name=_("recipient"))
+    focal_point = models.ForeignKey(
+        "FocalPoint", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders",
+        verbose_name=_("focal point"))
+    confirmation = models.ForeignKey(
+        "Confirmation", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders",
+        verbose_name=_("confirmation"))
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders",
         verbose_name=_("agreement"))
@@ -186,6 +205,10 @@ class Reminder(models.Model):
             models.CheckConstraint(condition=Q(state__in=ReminderState.values), name="reminder_state_valid"),
             models.CheckConstraint(
                 condition=~Q(state="sent") | Q(sent_at__isnull=False), name="reminder_sent_has_time"),
+            models.CheckConstraint(condition=Q(recipient__isnull=False) | Q(focal_point__isnull=False),
+                                   name="reminder_has_recipient"),
+            models.CheckConstraint(condition=~Q(kind__in=CONFIRMATION_KINDS) | Q(confirmation__isnull=False),
+                                   name="reminder_confirmation_kind_names_it"),
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="reminder_pending"),
@@ -194,7 +217,8 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient_id} ({self.get_state_display()})"
+        to = self.recipient_id or f"f{self.focal_point_id}"
+        return f"{self.get_kind_display()} → {to} ({self.get_state_display()})"
 
 
 class AcknowledgementVia(models.TextChoices):

@@ -48,6 +48,9 @@ class Milestone(models.Model):
     weight = models.PositiveSmallIntegerField(
         _("weight"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("How much of the agreement this milestone is, relative to the others (1 to 100; all 1: equal)."))
+    needs_counterpart_confirmation = models.BooleanField(
+        _("needs the counterpart's confirmation"), default=False,
+        help_text=_("When it is marked done, the agreement's focal points are asked to confirm it."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()

@@ -30,10 +30,10 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from agreements import workflow
+from agreements import confirming, workflow
 from agreements.filters import stale_q
-from agreements.models import (OPEN_STATUSES, Acknowledgement, Agreement, Milestone, Reminder, ReminderKind,
-                               ReminderPolicy, Status, User)
+from agreements.models import (CONFIRMATION_KINDS, OPEN_STATUSES, Acknowledgement, Agreement, Confirmation, FocalPoint,
+                               Milestone, Reminder, ReminderKind, ReminderPolicy, Status, User)
 from agreements.policy import Role
 from agreements.reminders import digest
 from agreements.zones import zone_of
@@ -53,6 +53,8 @@ class Decision:
     agreement: Agreement | None = None
     milestone: Milestone | None = None
     due_now: bool = True
+    focal_point: FocalPoint | None = None  # a confirmation's (the recipient of a contact is a stand-in)
+    confirmation: Confirmation | None = None
 
 
 @dataclass
@@ -234,6 +236,28 @@ def digest_decisions(ctx: Context) -> Iterator[Decision]:
             yield make(Kind.DIGEST, reader, 7, ctx.today(reader), "week")
 
 
+# --- Confirmations not yet answered (issue 19) -------------------------------------------------
+
+def confirmation_decisions(ctx: Context) -> Iterator[Decision]:
+    """Every `confirmation_repeat_days` after it was asked, while the link is unanswered, unexpired and
+    still current. A contact has no account and no time zone: the site's zone decides their morning."""
+    repeat = ctx.policy.confirmation_repeat_days
+    waiting = (Confirmation.objects.filter(answer="", expires_at__gt=ctx.now,
+                                           asked_at__lte=ctx.now - datetime.timedelta(days=repeat))
+               .select_related("agreement", "milestone", "focal_point"))
+    for row in waiting:
+        point = row.focal_point
+        # A contact: an unsaved stand-in (no id), named for the dry run's listing.
+        recipient = (ctx.recipient(point.user_id) if point.user_id
+                     else User(time_zone=settings.TIME_ZONE, username=point.name, email=point.email))
+        if recipient is None or not confirming.is_current(row, row.agreement) or point.side != row.side:
+            continue
+        threshold = (ctx.now - row.asked_at).days // repeat * repeat
+        yield Decision(Kind.CONFIRMATION_WAITING, confirming.reminder_key(Kind.CONFIRMATION_WAITING, row, threshold),
+                       recipient, threshold, row.asked_at.date(), agreement=row.agreement, milestone=row.milestone,
+                       focal_point=point, confirmation=row)
+
+
 # --- Deciding and recording -----------------------------------------------------------------
 
 def existing_keys(now: datetime.datetime, policy: ReminderPolicy) -> set[str]:
@@ -255,6 +279,7 @@ def decide(now: datetime.datetime | None = None, policy: ReminderPolicy | None =
         return []
     ctx = Context(now, policy)
     candidates = [*milestone_decisions(ctx), *stale_decisions(ctx), *closure_decisions(ctx), *digest_decisions(ctx)]
+    candidates += confirmation_decisions(ctx)
     known = existing_keys(now, policy)
     fresh = unique(d for d in candidates if d.key not in known)
     for decision in fresh:
@@ -286,7 +311,9 @@ def record(decisions: list[Decision], now: datetime.datetime | None = None, *,
     # of a 54,000-reminder sweep.
     rows = [Reminder(kind=d.kind, key=d.key, recipient_id=d.recipient.pk, agreement_id=d.agreement and d.agreement.pk,
                      milestone_id=d.milestone and d.milestone.pk, subject_date=d.subject_date, threshold=d.threshold,
-                     run_id=run, created_at=now, next_attempt_at=now) for d in decisions]
+                     focal_point_id=d.focal_point and d.focal_point.pk,
+                     confirmation_id=d.confirmation and d.confirmation.pk, run_id=run, created_at=now,
+                     next_attempt_at=now) for d in decisions]
     with transaction.atomic():
         # No batch_size: one INSERT on PostgreSQL whatever the number of rows (Django sends them
         # as one array per column through UNNEST), so the sweep's queries stay constant; SQLite
@@ -306,10 +333,12 @@ def record(decisions: list[Decision], now: datetime.datetime | None = None, *,
 
 
 def group_ids(rows: Iterable[tuple[int, int, str]]) -> list[list[int]]:
-    """One e-mail per recipient for their reminders of a run, the digest apart."""
-    groups: dict[tuple[int, bool], list[int]] = defaultdict(list)
+    """One e-mail per recipient for their reminders of a run, the digest apart; a confirmation's
+    e-mail on its own (it carries its link, and a contact has no recipient id)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
     for pk, recipient_id, kind in rows:
-        groups[(recipient_id, kind == Kind.DIGEST)].append(pk)
+        apart = pk if kind in CONFIRMATION_KINDS else 0
+        groups[(recipient_id or 0, kind == Kind.DIGEST, apart)].append(pk)
     return [sorted(ids) for _, ids in sorted(groups.items())]
 
 

@@ -26,9 +26,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from agreements import policy
+from agreements import confirming, policy
 from agreements.filters import STALE_STATUSES
-from agreements.models import OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy, ReminderState, Status
+from agreements.models import (CONFIRMATION_KINDS, OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy,
+                               ReminderState, Status)
 from agreements.reminders import emails, notifications
 from agreements.reminders.deciding import group_ids
 
@@ -83,10 +84,12 @@ def claim(ids: list[int], now: datetime.datetime) -> list[Reminder]:
     if not taken:
         return []
     rows = list(Reminder.objects.filter(claim_token=token).select_related(
-        "recipient", "agreement__owner", "agreement__closure_requested_by", "milestone__owner"))
+        "recipient", "agreement__owner", "agreement__closure_requested_by", "milestone__owner",
+        "focal_point__user", "confirmation__milestone", "confirmation__focal_point__user"))
     people = {}
     for row in rows:  # one recipient object per person: its roles are read once (policy.roles)
-        row.recipient = people.setdefault(row.recipient_id, row.recipient)
+        if row.recipient_id:
+            row.recipient = people.setdefault(row.recipient_id, row.recipient)
     return rows
 
 
@@ -103,6 +106,10 @@ def still_due(reminder: Reminder) -> bool:
     """Re-checked at send time: a milestone done or moved, an update posted, a closure
     decided, a new owner — since the sweep — make the reminder moot."""
     agreement, milestone = reminder.agreement, reminder.milestone
+    if reminder.kind in CONFIRMATION_KINDS:  # unanswered, the link still working, the request still current
+        confirmation = reminder.confirmation
+        return (not confirmation.answer and not confirmation.is_expired(timezone.now())
+                and confirming.is_current(confirmation, agreement))
     if reminder.kind in MILESTONE_KINDS:
         if milestone is None or milestone.state != Milestone.State.PLANNED or milestone.due_on != reminder.subject_date:
             return False
@@ -127,7 +134,14 @@ def still_visible(reminder: Reminder) -> bool:
     """Re-checked at send time, for every kind about an agreement: the recipient may still see
     it (agreements.policy). A reassignment, a removal from the team, a lost role or a closed
     account since the sweep cancel the reminder — it would name the agreement and link to it.
-    The digest has no agreement: it is composed from what its reader may see when it is sent."""
+    The digest has no agreement: it is composed from what its reader may see when it is sent.
+    A confirmation goes to the focal point it was asked of (a contact sees nothing but their link):
+    the policy asks whether that person still is that side's focal point."""
+    if reminder.kind in CONFIRMATION_KINDS:
+        if policy.may_receive_confirmation_mail(reminder):
+            return True
+        settle([reminder], State.CANCELLED, last_error="The focal point has changed since it was asked.")
+        return False
     if reminder.agreement is None or policy.can_view(reminder.recipient, reminder.agreement):
         return True
     logger.warning("Reminder %s cancelled: %s may no longer see agreement %s", reminder.pk,

@@ -28,7 +28,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from agreements.models import Acknowledgement, Agreement, Milestone, Reminder, ReminderKind, ReminderPolicy, User
+from agreements import confirming
+from agreements.models import (CONFIRMATION_KINDS, Acknowledgement, Agreement, Milestone, Reminder, ReminderKind,
+                               ReminderPolicy, User)
 from agreements.reminders import acknowledging, digest, unsubscribe
 from agreements.zones import local_today, zone_label, zone_of
 
@@ -249,10 +251,32 @@ def digest_message(recipient: User, reminders: list[Reminder], now: datetime.dat
     return Composed(message, [Note(r, Kind.DIGEST, about=summary.end, facts=facts) for r in reminders])
 
 
+def confirmation_message(reminder: Reminder, now: datetime.datetime) -> Composed:
+    """Issue 19: ask a focal point — maybe a contact without an account — to confirm or dispute, in
+    their language, with the signed link; the chase says it again. No preferences page, no
+    unsubscribe: a contact has neither, and the request is part of the agreement."""
+    confirmation, point = reminder.confirmation, reminder.focal_point
+    zone = zone_of(point.user) if point.user_id else zone_of(User(time_zone=settings.TIME_ZONE))
+    context = {"confirmation": confirmation, "point": point, "agreement": reminder.agreement,
+               "milestone": confirmation.milestone, "chase": reminder.kind == Kind.CONFIRMATION_WAITING,
+               "link": absolute(reverse("confirmation-answer", args=[confirming.token_for(confirmation)])),
+               "site_url": settings.SITE_URL, "zone": zone_label(zone.key)}
+    with translation.override(point.reads), timezone.override(zone):
+        subject = " ".join(render_to_string("emails/confirmation-subject.txt", context).split())
+        text = render_to_string("emails/confirmation-body.txt", context)
+        html = render_to_string("emails/confirmation-body.html", context)
+    message = EmailMultiAlternatives(subject[:250], text, settings.DEFAULT_FROM_EMAIL, [point.address],
+                                     headers=headers([reminder.pk], None))
+    message.attach_alternative(html, "text/html")
+    return Composed(message, [])
+
+
 def compose_with_notes(reminders: list[Reminder], now: datetime.datetime) -> Composed | None:
     """The e-mail for one group of claimed rows (agreements.reminders.delivery), in the recipient's
     language whoever triggered it (the whole message: subject, both parts, the digest's sections),
     and what the in-app notifications keep of it."""
+    if reminders[0].kind in CONFIRMATION_KINDS:  # one per e-mail (reminders.deciding.group_ids)
+        return confirmation_message(reminders[0], now)
     recipient = reminders[0].recipient
     with translation.override(recipient.reads):
         if reminders[0].kind == Kind.DIGEST:

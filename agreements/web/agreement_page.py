@@ -16,16 +16,17 @@ from django.utils import timezone
 from agreements import health as honest_health, policy, workflow
 from agreements.actions import milestones as milestone_rules
 from agreements.actions.editing import StaleEdit
-from agreements.models import Agreement, Document, Milestone, Party, User
+from agreements.models import Agreement, Confirmation, Document, FocalPoint, Milestone, Party, User
 from agreements.reminders import acknowledging
+from agreements.web.confirmation_panel import confirmation_context
 from agreements.web.followup_forms import followup_context
 from agreements.web.forms import (
     ClosureApprovalForm,
     DocumentForm,
     MilestoneDoneForm,
-    MilestoneForm,
     MilestoneReopenForm,
     MilestoneWaiveForm,
+    NewMilestoneForm,
     ProgressForm,
     TransitionForm,
     status_stamp,
@@ -47,6 +48,8 @@ def load_agreement(user: User, reference: str) -> Agreement:
         Prefetch("milestones", Milestone.objects.select_related("owner")),
         Prefetch("documents", Document.objects.select_related("uploaded_by")),
         "stages",
+        Prefetch("focal_points", FocalPoint.objects.select_related("user", "organization")),
+        Prefetch("confirmations", Confirmation.objects.select_related("milestone", "asked_by", "focal_point__user")),
     )
     return policy.get_visible_or_404(user, queryset, reference=reference)
 
@@ -85,6 +88,7 @@ def render_agreement_page(request: HttpRequest, agreement: Agreement, *, rights:
         "problem": _problem(forms),
         **_page_forms(agreement, forms, for_update),
         **followup_context(agreement, user, milestones, forms, policy.can_record_follow_up(user, agreement)),
+        **confirmation_context(agreement, milestones, rights.work),
     }
     return render(request, "agreements/agreement_detail.html", context, status=status)
 
@@ -94,7 +98,7 @@ def _page_forms(agreement: Agreement, forms: dict, suggestion) -> dict:
     people = milestone_rules.owner_choices(agreement)
     return {
         "progress_form": forms.get("progress") or ProgressForm(agreement=agreement, suggestion=suggestion),
-        "milestone_form": forms.get("milestone") or MilestoneForm(
+        "milestone_form": forms.get("milestone") or NewMilestoneForm(
             people=people, prefix="new", initial={"version": agreement.version}),
         "document_form": forms.get("document") or DocumentForm(),
     }

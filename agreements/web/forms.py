@@ -92,6 +92,14 @@ class MilestoneForm(VersionedForm):
         return self.people.get(pk) if pk not in (None, "") else None
 
 
+class NewMilestoneForm(MilestoneForm):
+    """The agreement page's "add a milestone": it may ask for the counterpart's confirmation (issue 19)."""
+
+    needs_counterpart_confirmation = forms.BooleanField(
+        label=_("Needs the counterpart's confirmation"), required=False,
+        help_text=_("When it is marked done, the agreement's focal points are asked to confirm it."))
+
+
 class MilestoneEditForm(MilestoneForm):
     """The edit page's form: it also carries the values the person saw, so that only a field they
     changed that somebody else changed meanwhile is a conflict (agreements.actions.editing.merge_fields)."""

@@ -21,9 +21,9 @@ from agreements.web.agreement_page import conflict, load_agreement, render_agree
 from agreements.web.forms import (
     MilestoneDoneForm,
     MilestoneEditForm,
-    MilestoneForm,
     MilestoneReopenForm,
     MilestoneWaiveForm,
+    NewMilestoneForm,
     milestone_initial,
     submitted,
 )
@@ -50,13 +50,14 @@ def _may_change(request: HttpRequest, agreement: Agreement) -> policy.Rights:
 def add_milestone(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
     rights = _may_change(request, agreement)
-    form = MilestoneForm(request.POST, prefix="new", people=milestones.owner_choices(agreement))
+    form = NewMilestoneForm(request.POST, prefix="new", people=milestones.owner_choices(agreement))
     if form.is_valid():
         try:
             data = form.cleaned_data
             # Adding changes no existing value: never a conflict (the agreement's state is re-checked).
             milestones.add_milestone(agreement, by=request.user, title=data["title"], due_on=data["due_on"],
-                                     owner=data["owner"], expected_version=None)
+                                     owner=data["owner"], expected_version=None,
+                                     needs_confirmation=data["needs_counterpart_confirmation"])
             messages.success(request, _("Milestone “%(title)s” is added.") % {"title": data["title"]},
                              **place("milestones"))
             return redirect(agreement.get_absolute_url() + fragment("milestones"))

@@ -43,7 +43,7 @@ class Change:
 @dataclass
 class Entry:
     at: datetime.datetime
-    kind: str  # "update", "transition", "created", "edit", "milestone", "acknowledgement"
+    kind: str  # "update", "transition", "created", "edit", "milestone", "acknowledgement", "confirmation"
     actor: User | None
     obj: object = None  # the ProgressUpdate or TransitionLog
     verb: str = ""  # milestones: added, done, waived, edited, reopened, removed
@@ -62,7 +62,7 @@ def timeline(agreement: Agreement, *, limit: int = 25) -> Timeline:
     # History holds a row per status change too (left out above), so it is read deeper.
     parts = [_updates(agreement, limit), _transitions(agreement, limit),
              _agreement_edits(agreement, limit * 3), _milestone_events(agreement, limit * 3),
-             _acknowledgements(agreement, limit)]
+             _acknowledgements(agreement, limit), _confirmation_answers(agreement, limit)]
     cuts = [cut for _, cut in parts if cut is not None]
     bound = max(cuts) if cuts else None
     order = count()
@@ -93,6 +93,13 @@ def _acknowledgements(agreement: Agreement, cap: int) -> tuple[list[Entry], date
                 .select_related("by", "milestone").order_by("-created_at", "-id")[:cap])
     return ([Entry(a.created_at, "acknowledgement", a.by, obj=a, subjects=[a.milestone.title], note=a.sentence)
              for a in rows], _cut(rows, cap, "created_at"))
+
+
+def _confirmation_answers(agreement: Agreement, cap: int) -> tuple[list[Entry], datetime.datetime | None]:
+    """A focal point's answer (issue 19): who, for which side, confirmed or disputed what."""
+    rows = list(agreement.confirmations.filter(answered_at__isnull=False)
+                .select_related("milestone", "focal_point__user").order_by("-answered_at", "-id")[:cap])
+    return [Entry(c.answered_at, "confirmation", None, obj=c) for c in rows], _cut(rows, cap, "answered_at")
 
 
 # --- Edits of the agreement record -------------------------------------------------------

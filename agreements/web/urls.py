@@ -3,6 +3,7 @@ from django.urls import path
 from agreements.web import (
     acknowledgements,
     calendar_views,
+    confirmations,
     dashboard as report_views,
     followup_views,
     milestone_views,
@@ -54,6 +55,8 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", notifications.mark_read, name="notification-read"),
     path("u/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("ack/<str:token>/", acknowledgements.acknowledge_link, name="acknowledge-link"),
+    path("confirm/<str:token>/", confirmations.answer, name="confirmation-answer"),
+    path("agreements/<str:reference>/confirmations/ask/", confirmations.ask_again, name="confirmation-ask-again"),
     path("preferences/tokens/", preferences.create_token, name="api-token-create"),
     path("preferences/tokens/<int:pk>/revoke/", preferences.revoke_token, name="api-token-revoke"),
     path("preferences/calendars/", calendar_views.create_calendar_feed, name="calendar-feed-create"),

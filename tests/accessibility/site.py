@@ -30,7 +30,7 @@ def pages(role: str) -> list[str]:
     as_of = "/reports/?as_of=2026-03-29&compare=2026-06-19"  # the summit's 100 days beside its 6 months
     paths = {
         "officer": [*common, f"/agreements/{mine.reference}/milestones/{milestone.pk}/edit/",
-                    *acknowledgement_pages(officer)],
+                    *acknowledgement_pages(officer), confirmation_link(mine)],
         "manager": [*common, "/reports/", "/reports/stages/", as_of, "/notifications/", "/public/",
                     f"/agreements/{mine.reference}/reassign/"],
         "viewer": [*[path for path in common if path != "/"], "/reports/", "/reports/stages/", as_of],  # "/" is the reports
@@ -56,6 +56,21 @@ def acknowledgement_pages(officer: User) -> list[str]:
         return []
     return [f"/agreements/{overdue.agreement.reference}/milestones/{overdue.pk}/acknowledge/",
             f"/ack/{acknowledging.token_for(officer, overdue)}/"]
+
+
+def confirmation_link(agreement: Agreement) -> str:
+    """The page a focal point opens from the e-mail (issue 19; it works signed out too): a contact on
+    the Central Asian side asked to confirm the first milestone, made once."""
+    from agreements import confirming
+    from agreements.models import Confirmation, FocalPoint
+
+    FocalPoint.objects.get_or_create(agreement=agreement, side=FocalPoint.Side.CENTRAL_ASIAN, defaults={
+        "name": "Dilnoza Karimova", "email": "d.karimova@mininvest.example.uz", "language": "ru"})
+    row = Confirmation.objects.filter(agreement=agreement, answer="").order_by("pk").first()
+    ordered = agreement.milestones.order_by("pk")
+    milestone = ordered.filter(state="done").first() or ordered.first()  # a done one: the page shows the form
+    row = row or confirming.ask(agreement, milestone=milestone)[0]
+    return f"/confirm/{confirming.token_for(row)}/"
 
 
 def admin_pages(agreement: Agreement, milestone: Milestone) -> list[str]:

@@ -53,7 +53,7 @@ def change_data(agreement, **overrides):
         "origin": agreement.origin, "confidence": agreement.confidence, "date_precision": agreement.date_precision,
         "date_as_reported": agreement.date_as_reported,
     }
-    for prefix in ("parties", "sources", "milestones", "documents"):
+    for prefix in ("parties", "focal_points", "sources", "milestones", "documents"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     parties = list(agreement.parties.all())
     data.update({"parties-TOTAL_FORMS": str(len(parties)), "parties-INITIAL_FORMS": str(len(parties))})

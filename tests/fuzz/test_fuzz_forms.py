@@ -169,6 +169,13 @@ FORMS: dict[str, Form] = {
     "unsubscribe": Form(None, lambda w: reverse("unsubscribe", args=[unsubscribe.token_for(w.people["officer"],
                                                                                            "stale")]),
                         lambda w: {"List-Unsubscribe": ["One-Click", ""]}, allowed=(200,), examples=20),
+    # A focal point's signed link (issue 19), from anyone: the answer and comment fuzzed; a used or
+    # no-longer-current link answers 409. Asking again takes no field.
+    "confirmation-answer": Form(None, lambda w: reverse("confirmation-answer", args=[confirmation_token(w)]),
+                                lambda w: {"answer": ["confirmed", "disputed", "maybe", ""], "comment": PLAIN_TEXT},
+                                allowed=(200, 400, 409)),
+    "confirmation-ask-again": Form("officer", lambda w: reverse("confirmation-ask-again", args=[w.ref]),
+                                   lambda w: {"x": ["1"]}, allowed=(302,), examples=10),
     "api-token-create": Form("officer", lambda w: reverse("api-token-create"), lambda w: {
         "name": PLAIN_TEXT, "access": ["read", "write"], "expires_on": DAYS}, allowed=(200, 400)),
     "api-token-revoke": Form("officer", lambda w: reverse("api-token-revoke", args=[
@@ -201,6 +208,15 @@ FORMS: dict[str, Form] = {
                    "encoding": ["auto"]},
         allowed=(200, 302), examples=20),
 }
+def confirmation_token(w: World) -> str:
+    from agreements import confirming
+    from agreements.models import FocalPoint
+
+    FocalPoint.objects.get_or_create(agreement=w.agreement, side="central_asian",
+                                     defaults={"name": "Contact", "email": "contact@example.uz"})
+    return confirming.token_for(confirming.ask(w.agreement, milestone=w.milestone)[0])
+
+
 NEXT = ["/agreements/", "//evil.example/", "https://evil.example/", "/accounts/login/?next=/", ""]
 
 # The REST API takes JSON, not forms: schemathesis fuzzes it from its schema (tests/api/test_schemathesis.py).

@@ -96,6 +96,17 @@ DEPENDENCY = lambda o: {"reference": o["agreement"].reference, "pk": Dependency.
 DOCUMENT = lambda o: {"reference": o["agreement"].reference, "pk": o["document"].pk}  # noqa: E731
 UNSUBSCRIBE = lambda o: {"token": unsubscribe.token_for(o["agreement"].owner, "stale")}  # noqa: E731
 
+
+def confirmation_token(objs: dict) -> dict:
+    """A contact's link to confirm the agreement's milestone (issue 19)."""
+    from agreements import confirming
+    from agreements.models import FocalPoint
+
+    FocalPoint.objects.get_or_create(agreement=objs["agreement"], side="central_asian",
+                                     defaults={"name": "Contact", "email": "contact@example.uz"})
+    return {"token": confirming.token_for(confirming.ask(objs["agreement"], milestone=objs["milestone"])[0])}
+
+
 MATRIX: dict[str, list[Case]] = {
     # Viewers' home is the reports (a redirect); data entry staff get the data quality page.
     "home": [Case("get", lambda role, obj: 302 if role in ("anonymous", "viewer") else 200)],
@@ -155,6 +166,12 @@ MATRIX: dict[str, list[Case]] = {
                                lambda o: {"pk": o["notification"].pk})],
     # The e-mail's one-click unsubscribe: the signed link is the permission, signed in or not.
     "unsubscribe": [Case("get", lambda role, obj: 200, UNSUBSCRIBE), Case("post", lambda role, obj: 200, UNSUBSCRIBE)],
+    # A focal point's link to confirm or dispute: the signed link is the permission, signed in or not
+    # (here about a milestone still planned: no longer current, 409). Asking the focal points again:
+    # whoever works on the agreement.
+    "confirmation-answer": [Case("get", lambda role, obj: 200, confirmation_token),
+                            Case("post", lambda role, obj: 409, confirmation_token)],
+    "confirmation-ask-again": [Case("post", page(works_on, ok=302), REF)],
     # API tokens on the preferences page: a person's own; another's token is 404 (tests/api/test_tokens.py).
     "api-token-create": [Case("post", signed_in(ok=400))],
     "api-token-revoke": [Case("post", signed_in(ok=404), lambda o: {"pk": 999_999})],
