@@ -45,6 +45,7 @@ def pages(reference: str, admin_query: str) -> list[Page]:
         Page("list_filtered", "list, typical filter", f"/agreements/?{urlencode(TYPICAL_FILTER)}"),
         Page("agreement", "agreement page", f"/agreements/{reference}/"),
         Page("reports", "reports dashboard", "/reports/"),
+        Page("api_list", "API agreement list, typical filter", f"/api/v1/agreements/?{urlencode(TYPICAL_FILTER)}"),
         Page("admin_filtered", "admin changelist, same filter", f"/admin/agreements/agreement/?{admin_query}"),
         Page("list_filtered_viewer", "list, typical filter (viewer)", f"/agreements/?{urlencode(TYPICAL_FILTER)}",
              role="viewer"),
