@@ -1,4 +1,4 @@
-"""CPU seconds used by the processes of a load run (gunicorn on our port, PostgreSQL, locust),
+"""CPU seconds used by the processes of a load run (gunicorn on our port, PostgreSQL, locust: our exited children),
 read from /proc before and after: how much of the machine's cores each one took.
 
 PostgreSQL's backends come and go with connections; the postmaster's reaped-children times
@@ -8,6 +8,7 @@ else's tests) is counted in its share too: the machine's whole busy time is give
 from __future__ import annotations
 
 import os
+import resource
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -36,8 +37,9 @@ def snapshot(port: int) -> dict[str, float]:
             groups["gunicorn"] += seconds
         elif cmdline.startswith("postgres"):
             groups["postgres"] += seconds
-        elif "locust" in cmdline and "bench/locustfile.py" in cmdline:
-            groups["locust"] += seconds
+    # locust runs as our child and has exited by the second snapshot: its times are ours to reap.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    groups["locust"] = children.ru_utime + children.ru_stime
     cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     idle = int(cpu[3]) + int(cpu[4])
     groups["machine busy"] = (sum(int(x) for x in cpu[:8]) - idle) / TICKS
