@@ -37,6 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a small, fast run: fewer agreements, requests and users")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json", help="where to write the results")
     parser.add_argument("--skip-load", action="store_true", help="no load run")
+    parser.add_argument("--skip-jobs", action="store_true", help="no sweep, export, import or streamed files")
     parser.add_argument("--load-plan-only", action="store_true",
                         help="sign the load users in and probe the mix, but do not start locust (smoke test)")
     parser.add_argument("--requests", type=int, help="measured requests per page (200; 30 with --quick)")
@@ -114,8 +115,7 @@ def run(options: argparse.Namespace, server: str, names: dict[str, str], env: di
     step("Counting queries per page (in-process) on both databases")
     results["queries"] = count_queries(names, pages)
     results.update(measure_served(options, env, pages, password, names["n"], workdir))
-    results["jobs"] = run_jobs(names, workdir)
-    results["jobs"].update(stream_jobs(env))
+    results["jobs"] = {} if options.skip_jobs else {**run_jobs(names, workdir), **stream_jobs(env)}
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
