@@ -62,13 +62,21 @@ def timed(client: WebClient, page: Page) -> tuple[int, float]:
 def measure(clients: dict[str, WebClient], pages: list[Page], requests: int, warmup: int) -> dict[str, dict]:
     """`clients`: one signed-in client per role of the pages."""
     live, results = probe(clients, pages)
-    for _ in range(warmup):
-        for page in live:
-            timed(clients[page.role], page)
-    samples: dict[str, list[tuple[int, float]]] = {page.key: [] for page in live}
-    for _ in range(requests):
-        for page in live:
-            samples[page.key].append(timed(clients[page.role], page))
+    samples: dict[str, list[tuple[int, float]]] = {}
+    # Two passes: a first view after a change invalidates every cached dashboard, so measured in
+    # the same loop it would turn the repeat views into first views too. Each pass has the floor
+    # at its head; the first pass's floor is the one reported.
+    repeat = [page for page in live if not page.after_change]
+    fresh = repeat[:1] + [page for page in live if page.after_change]
+    for rounds, measured in ((repeat, samples), (fresh if len(fresh) > 1 else [], {})):
+        for _ in range(warmup):
+            for page in rounds:
+                timed(clients[page.role], page)
+        for _ in range(requests):
+            for page in rounds:
+                measured.setdefault(page.key, []).append(timed(clients[page.role], page))
+        for key, observed in measured.items():
+            samples.setdefault(key, observed)
     for key, observed in samples.items():
         results[key] = summarise([s for _, s in observed], [status for status, _ in observed])
     return results
