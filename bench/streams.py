@@ -17,7 +17,12 @@ from bench.environment import ROOT
 
 
 def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kB on Linux
+    """This process's peak resident memory (VmHWM). Not ru_maxrss: Linux keeps that across exec,
+    so a child of the (large) benchmark process would start at its parent's peak."""
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)  # kB
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def stream(kind: str) -> dict:
@@ -59,6 +64,7 @@ def measure(kind: str, env: dict[str, str]) -> dict:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     import django
 
     django.setup()
