@@ -3,7 +3,9 @@ read from /proc before and after: how much of the machine's cores each one took.
 
 PostgreSQL's backends come and go with connections; the postmaster's reaped-children times
 (cutime, cstime) keep what the finished ones used. Other work on the same server (someone
-else's tests) is counted in its share too: the machine's whole busy time is given for scale.
+else's tests) is counted in its share too, and backends that end between the two readings take
+their time with them (an undercount on a shared server): the machine's whole busy time is given
+for scale.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The streamed files at N: the IATI export of every agreement a manager may see, and a manager's
 ICS feed of every milestone ("all"). Each runs in a child process of its own, so its peak
-resident memory (ru_maxrss) is the file's and not what the benchmark built before.
+resident memory (VmHWM) is the file's and not what the benchmark built before.
 
 python -m bench.streams iati|ics  (DATABASE_URL and the production settings in the environment)
 """

@@ -3,8 +3,8 @@
 `q=` matches `UPPER(column) LIKE UPPER('%word%')` (Django's icontains) on agreements, milestones
 and progress updates; without an index the milestone and update parts each read their whole table
 (the large ones: ~4 and ~3 rows per agreement). pg_trgm's GIN indexes on the same expressions let
-PostgreSQL answer them with index scans. They cost writes: README, Performance. SQLite keeps the plain scan. pg_trgm is a trusted
-extension (PostgreSQL 13+): the database's owner may create it.
+PostgreSQL answer them with index scans; they cost writes (README, Performance). SQLite keeps the
+plain scan. pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
 """
 from django.db import migrations
 
