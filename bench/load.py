@@ -35,7 +35,10 @@ MIX: list[dict] = [
      "weights": {"officer": 10},
      "form": {"percent_complete": "{percent}", "health": "{health}",
               "summary": "Working group met; the feasibility study is on schedule.",
-              "next_steps": "Draft terms of reference for the next phase."}},
+              "next_steps": "Draft terms of reference for the next phase.",
+              # The health is random: when it is better than the data suggests, the form asks why
+              # (README, "Honest health") and answers 400 without a reason.
+              "health_reason": "The ministry confirmed the schedule at the working group."}},
     {"name": "my work (/)", "method": "GET", "path": "/", "weights": {"officer": 25, "manager": 10}},
     {"name": "dashboard (/reports/)", "method": "GET", "path": "/reports/", "weights": {"manager": 30}},
     {"name": "API agreement list", "method": "GET", "path": "/api/v1/agreements/?pillar=green-resilience&status=in_progress",
