@@ -43,16 +43,40 @@ def probe(clients: dict[str, WebClient], pages: list[Page]) -> tuple[list[Page],
     return live, missing
 
 
+def change_data_version() -> None:
+    """What any write does to the reports' cache key (agreements.reports.cache): a new token, so
+    the next dashboard view computes its figures. Untimed, before the request."""
+    import uuid
+
+    from agreements.models import DataVersion
+
+    DataVersion.objects.filter(pk=1).update(token=uuid.uuid4().hex)
+
+
+def timed(client: WebClient, page: Page) -> tuple[int, float]:
+    if page.after_change:
+        change_data_version()
+    return client.timed_get(page.path)
+
+
 def measure(clients: dict[str, WebClient], pages: list[Page], requests: int, warmup: int) -> dict[str, dict]:
     """`clients`: one signed-in client per role of the pages."""
     live, results = probe(clients, pages)
-    for _ in range(warmup):
-        for page in live:
-            clients[page.role].timed_get(page.path)
-    samples: dict[str, list[tuple[int, float]]] = {page.key: [] for page in live}
-    for _ in range(requests):
-        for page in live:
-            samples[page.key].append(clients[page.role].timed_get(page.path))
+    samples: dict[str, list[tuple[int, float]]] = {}
+    # Two passes: a first view after a change invalidates every cached dashboard, so measured in
+    # the same loop it would turn the repeat views into first views too. Each pass has the floor
+    # at its head; the first pass's floor is the one reported.
+    repeat = [page for page in live if not page.after_change]
+    fresh = repeat[:1] + [page for page in live if page.after_change]
+    for rounds, measured in ((repeat, samples), (fresh if len(fresh) > 1 else [], {})):
+        for _ in range(warmup):
+            for page in rounds:
+                timed(clients[page.role], page)
+        for _ in range(requests):
+            for page in rounds:
+                measured.setdefault(page.key, []).append(timed(clients[page.role], page))
+        for key, observed in measured.items():
+            samples.setdefault(key, observed)
     for key, observed in samples.items():
         results[key] = summarise([s for _, s in observed], [status for status, _ in observed])
     return results

@@ -35,9 +35,14 @@ MIX: list[dict] = [
      "weights": {"officer": 10},
      "form": {"percent_complete": "{percent}", "health": "{health}",
               "summary": "Working group met; the feasibility study is on schedule.",
-              "next_steps": "Draft terms of reference for the next phase."}},
+              "next_steps": "Draft terms of reference for the next phase.",
+              # The health is random: when it is better than the data suggests, the form asks why
+              # (README, "Honest health") and answers 400 without a reason.
+              "health_reason": "The ministry confirmed the schedule at the working group."}},
     {"name": "my work (/)", "method": "GET", "path": "/", "weights": {"officer": 25, "manager": 10}},
     {"name": "dashboard (/reports/)", "method": "GET", "path": "/reports/", "weights": {"manager": 30}},
+    {"name": "API agreement list", "method": "GET", "path": "/api/v1/agreements/?pillar=green-resilience&status=in_progress",
+     "weights": {"officer": 5, "manager": 5}},
 ]
 
 LIST_FILTERS = [
@@ -47,9 +52,14 @@ LIST_FILTERS = [
 ]
 
 
+# A Python with locust of its own (a venv of bench/requirements.txt) instead of the app's venv.
+LOCUST_PYTHON = os.environ.get("BENCH_LOCUST_PYTHON", sys.executable)
+
+
 def ensure_locust() -> None:
-    """Install bench/requirements.txt into this venv the first time a load run is asked for."""
-    if importlib.util.find_spec("locust") is None:
+    """Install bench/requirements.txt into this venv the first time a load run is asked for
+    (unless BENCH_LOCUST_PYTHON names a Python that has it)."""
+    if LOCUST_PYTHON == sys.executable and importlib.util.find_spec("locust") is None:
         print("Installing the load tool (bench/requirements.txt)…", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
 
@@ -159,7 +169,7 @@ def plan(port: int, users: int, password: str, mix: list[dict], think_time: floa
 
 def run_locust(plan_path: Path, port: int, users: int, seconds: int, workdir: Path) -> dict:
     prefix = workdir / "locust"
-    command = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+    command = [LOCUST_PYTHON, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
                "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
                "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
                "--stop-timeout", "10", "--loglevel", "WARNING"]

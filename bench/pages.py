@@ -19,6 +19,7 @@ class Page:
     label: str  # name in the table
     path: str
     role: str = "manager"  # who requests it in the latency run
+    after_change: bool = False  # the data version is changed before each request (the first view after a write)
 
 
 # Query counts per role. A viewer (or officer) reads through the visibility filter, a manager
@@ -33,6 +34,8 @@ def counted_roles(page: Page) -> tuple[str, ...]:
         return (page.role,)
     if page.key == "home":  # a viewer's home is the reports (a redirect), counted there
         return ("manager", "officer")
+    if page.after_change:  # a computed view: counted for the role it is measured for
+        return (page.role,)
     return COUNTED_ROLES
 
 
@@ -45,10 +48,14 @@ def pages(reference: str, admin_query: str) -> list[Page]:
         Page("list_filtered", "list, typical filter", f"/agreements/?{urlencode(TYPICAL_FILTER)}"),
         Page("agreement", "agreement page", f"/agreements/{reference}/"),
         Page("reports", "reports dashboard", "/reports/"),
+        Page("api_list", "API agreement list, typical filter", f"/api/v1/agreements/?{urlencode(TYPICAL_FILTER)}"),
         Page("admin_filtered", "admin changelist, same filter", f"/admin/agreements/agreement/?{admin_query}"),
         Page("list_filtered_viewer", "list, typical filter (viewer)", f"/agreements/?{urlencode(TYPICAL_FILTER)}",
              role="viewer"),
         Page("reports_viewer", "reports dashboard (viewer)", "/reports/", role="viewer"),
+        Page("reports_after_change", "reports dashboard, first view after a change", "/reports/", after_change=True),
+        Page("reports_viewer_after_change", "reports dashboard (viewer), first view after a change", "/reports/",
+             role="viewer", after_change=True),
     ]
 
 

@@ -114,7 +114,7 @@ def summary(results: dict) -> str:
     m, opts = results["machine"], results["options"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; PostgreSQL {m['postgresql']}; "
-        f"Python {m['python']}; Django {m['django']}; gunicorn {m['gunicorn']} (2 sync workers); commit {m['commit']}",
+        f"Python {m['python']}; Django {m['django']}; gunicorn {m['gunicorn']} ({opts.get('workers', 2)} workers × {opts.get('threads', 1)} threads); commit {m['commit']}",
         _load_line(m),
         "Seed: " + "; ".join(f"{s['agreements']} agreements, {s['milestones']} milestones, {s['updates']} updates "
                              f"in {s['seconds']} s" for s in results["seed"].values()),
@@ -150,6 +150,9 @@ def load_lines(load: dict | None) -> list[str]:
         lines.append(f"  skipped: {name} — {reason}")
     for failure in load.get("failures", [])[:5]:
         lines.append(f"  failure: {failure['task']}: {failure['error']} ×{failure['count']}")
+    if load.get("cores_used"):
+        lines.append("  cores used on average (2 = both cores all along): "
+                     + ", ".join(f"{name} {share}" for name, share in load["cores_used"].items()))
     for note in load.get("notes", []):
         lines.append(f"  note: {note}")
     return lines

@@ -37,6 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a small, fast run: fewer agreements, requests and users")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json", help="where to write the results")
     parser.add_argument("--skip-load", action="store_true", help="no load run")
+    parser.add_argument("--skip-jobs", action="store_true", help="no sweep, export, import or streamed files")
     parser.add_argument("--load-plan-only", action="store_true",
                         help="sign the load users in and probe the mix, but do not start locust (smoke test)")
     parser.add_argument("--requests", type=int, help="measured requests per page (200; 30 with --quick)")
@@ -50,6 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                            "DATABASE_URL's server, or postgres://postgres@127.0.0.1:5432)")
     parser.add_argument("--db-prefix", default="tracker_bench", help="database names: <prefix>_demo, <prefix>_n")
     parser.add_argument("--port", type=int, default=FIRST_PORT, help="first port to try for gunicorn (then the next 13)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (2)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
     parser.add_argument("--keep-databases", action="store_true", help="leave the databases for inspection")
     options = parser.parse_args(argv)
     quick = options.quick
@@ -112,7 +115,7 @@ def run(options: argparse.Namespace, server: str, names: dict[str, str], env: di
     step("Counting queries per page (in-process) on both databases")
     results["queries"] = count_queries(names, pages)
     results.update(measure_served(options, env, pages, password, names["n"], workdir))
-    results["jobs"] = run_jobs(names, workdir)
+    results["jobs"] = {} if options.skip_jobs else {**run_jobs(names, workdir), **stream_jobs(env)}
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
@@ -132,9 +135,10 @@ def measure_served(options: argparse.Namespace, env: dict[str, str], pages, pass
                    workdir: Path) -> dict:
     """Latency, then load, against one gunicorn serving the large database."""
     port = free_port(options.port, options.port + PORT_SPAN)
-    step(f"Starting gunicorn (2 workers, production settings) on 127.0.0.1:{port}")
+    step(f"Starting gunicorn ({options.workers} workers × {options.threads} threads, production settings) "
+         f"on 127.0.0.1:{port}")
     results = {}
-    with gunicorn(env, port, workdir / "gunicorn.log"):
+    with gunicorn(env, port, workdir / "gunicorn.log", options.workers, options.threads):
         results["latency"], results["ratios"] = measure_latency(options, port, pages, password)
         if not options.skip_load:
             results["load"] = run_load(options, port, password, database, workdir)
@@ -204,8 +208,12 @@ def run_load(options: argparse.Namespace, port: int, password: str, database: st
     if options.load_plan_only:
         return {**outline, "result": f"plan only: {len(plan['sessions'])} users signed in, "
                                      f"{len(plan['tasks'])} tasks, {len(plan['skipped'])} skipped"}
+    from bench import cpu
+
     step(f"Load: {options.users} users for {options.load_seconds} s (locust, headless)")
+    cpu_before, started = cpu.snapshot(port), time.monotonic()
     figures = load.run_locust(plan_path, port, options.users, options.load_seconds, workdir)
+    figures["cores_used"] = cpu.used(cpu_before, cpu.snapshot(port), time.monotonic() - started)
     with databases.use(database):
         written = load.progress_updates() - before
     return {**outline, **figures, "notes": load_notes(figures, written, options.users)}
@@ -244,6 +252,16 @@ def run_jobs(names: dict[str, str], workdir: Path) -> dict:
             results["import of the exported files (into demo)"] = jobs.import_files(workdir)
             results["reminder sweep (demo after the import)"] = jobs.reminder_sweep()
     return results
+
+
+def stream_jobs(env: dict[str, str]) -> dict:
+    """The IATI file of every agreement and a manager's ICS feed of every open milestone at N: time
+    and the peak memory of a process doing nothing else (bounded memory: the peak must not grow with N)."""
+    from bench import streams
+
+    step("Timing the IATI export and the ICS feed at N (time, peak memory)")
+    return {"IATI export, every agreement (N)": streams.measure("iati", env),
+            "ICS feed of a manager, all open milestones (N)": streams.measure("ics", env)}
 
 
 if __name__ == "__main__":

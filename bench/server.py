@@ -24,9 +24,10 @@ def free_port(preferred: int, last: int) -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, log_path: Path, workers: int = 2) -> Iterator[int]:
-    """Run gunicorn for the duration of the block; yields the port once it answers."""
-    command = [sys.executable, "-m", "gunicorn", "tracker.wsgi", "--workers", str(workers),
+def gunicorn(env: dict[str, str], port: int, log_path: Path, workers: int = 2, threads: int = 1) -> Iterator[int]:
+    """Run gunicorn for the duration of the block; yields the port once it answers. More than one
+    thread makes gunicorn use its gthread workers (sync otherwise)."""
+    command = [sys.executable, "-m", "gunicorn", "tracker.wsgi", "--workers", str(workers), "--threads", str(threads),
                "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "5"]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)

@@ -38,21 +38,24 @@ def data_version() -> str | None:
     return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
 
 
-def cache_key(user, params: dict[str, list[str]], today: datetime.date, token: str) -> str:
-    parts = [str(KEY_VERSION), token, str(user.pk), today.isoformat(), timezone.now().strftime("%Y%m%d%H%M"),
+def cache_key(user, params: dict[str, list[str]], today: datetime.date, token: str, part: str = "") -> str:
+    parts = [str(KEY_VERSION), part, token, str(user.pk), today.isoformat(), timezone.now().strftime("%Y%m%d%H%M"),
              translation.get_language() or "", urlencode(sorted(params.items()), doseq=True)]
     return "reports:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def remember(user, params: dict[str, list[str]], today: datetime.date, compute: Callable[[], dict]) -> dict:
-    """`compute()`'s panels for this user, filters and day, from the cache when still valid."""
+def remember(user, params: dict[str, list[str]], today: datetime.date, compute: Callable[[], dict],
+             part: str = "") -> dict:
+    """`compute()`'s panels for this user, filters and day, from the cache when still valid.
+    `part` names another set of panels kept under the same rules (the page's honest-health and
+    roll-up panels beside the board's figures)."""
     seconds = settings.REPORTS_CACHE_SECONDS
     if not seconds or connection.in_atomic_block or not triggers.complete(connection.alias):
         return compute()
     token = data_version()
     if token is None:
         return compute()
-    key = cache_key(user, params, today, token)
+    key = cache_key(user, params, today, token, part)
     panels = cache.get(key)
     if panels is None:
         panels = compute()

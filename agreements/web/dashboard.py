@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agreements import policy, rollup
-from agreements.reports import charts, drilldown, figures as reports, honesty, workbook
+from agreements.reports import cache, charts, drilldown, figures as reports, honesty, workbook
 from agreements.web import snapshots
 
 
@@ -25,19 +25,28 @@ def dashboard(request):
         return refused(request)
     if request.GET.get("as_of", "").strip() or request.GET.get("compare", "").strip():  # a past day (issue 19)
         return snapshots.dashboard_as_of(request)
-    board = reports.build(request.user, request.GET, today=timezone.localdate(), request=request)
+    today = timezone.localdate()
+    board = reports.build(request.user, request.GET, today=today, request=request)
     return render(request, "reports/dashboard.html", {
         "dash": board,
         "charts": charts.dashboard_charts(board),
         "generated_at": timezone.now(),
         "sees_everything": policy.is_manager(request.user),
         "list_url": reverse("agreement-list"),  # every number links there: reversed once, not per number
-        # Computed for what the reader may see (not the dashboard's filters): the figures behind it
-        # change with every milestone and update, so it is not cached with the board.
-        "honesty": honesty.rosier_than_the_data(policy.visible_agreements(request.user), timezone.localdate()),
-        "rollup": _rollup(board),
-        "as_of_form": snapshots.form_context(board.params, timezone.localdate()),
+        **_health_and_rollup(request.user, board, today),
+        "as_of_form": snapshots.form_context(board.params, today),
     })
+
+
+def _health_and_rollup(user, board: reports.Dashboard, today) -> dict:
+    """The honest-health panel (for what the reader may see, not the dashboard's filters) and the
+    roll-up, cached like the board's figures: both read every open agreement's milestones (and
+    their history), which only a write or the clock changes — the cache key holds the data
+    version, the user, the filters, the day and the minute."""
+    return cache.remember(user, board.params, today, lambda: {
+        "honesty": honesty.rosier_than_the_data(policy.visible_agreements(user), today),
+        "rollup": _rollup(board),
+    }, part="health+rollup")
 
 
 def _rollup(board: reports.Dashboard) -> rollup.Rollup:

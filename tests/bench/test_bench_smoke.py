@@ -73,7 +73,7 @@ def test_it_seeds_the_summit_and_the_larger_database(bench_run):
 def test_every_page_is_timed_without_errors(bench_run):
     """The harness reports a page "n/a" when a branch has not built it; here every page exists."""
     results = bench_run["results"]
-    assert len(results["pages"]) == 9
+    assert len(results["pages"]) == 12  # with the API's list and the dashboards' first views after a change
     for page in results["pages"]:
         figures = results["latency"][page["key"]]
         assert "reason" not in figures, (page, figures)
@@ -110,6 +110,14 @@ def test_every_job_is_timed(bench_run):
     assert len(jobs) >= 6
     for name, figures in jobs.items():
         assert any(key.endswith("seconds") for key in figures), (name, figures)
+
+
+def test_the_streamed_files_are_timed_with_their_peak_memory(bench_run):
+    jobs = bench_run["results"]["jobs"]
+    iati, ics = jobs["IATI export, every agreement (N)"], jobs["ICS feed of a manager, all open milestones (N)"]
+    assert iati["streaming"] and ics["streaming"]
+    assert iati["items"] >= 200 and ics["items"] > 0  # the agreements not restricted, every open milestone
+    assert iati["peak_rss_mb"] >= iati["peak_rss_mb_before"] > 0
 
 
 def test_it_drops_its_databases(bench_run):

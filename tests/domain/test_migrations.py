@@ -17,7 +17,8 @@ SCHEMA_STEPS = {("0004_performance", "create_newest_first"),  # RunPython that o
                 ("0017_stages_dependencies", "restore_triggers"),
                 ("0018_honest_health", "restore_triggers"),
                 ("0019_rollup_public", "restore_triggers"),
-                ("0021_focal_points", "restore_triggers")}
+                ("0021_focal_points", "restore_triggers"),
+                ("0023_search_trigram", "create_trigram_indexes")}  # PostgreSQL's search indexes
 
 
 def test_models_have_no_unmigrated_changes(db):
