@@ -28,10 +28,11 @@ from django.utils import timezone
 
 from agreements import confirming, policy
 from agreements.filters import STALE_STATUSES
-from agreements.models import (CONFIRMATION_KINDS, OPEN_STATUSES, Milestone, Reminder, ReminderKind, ReminderPolicy,
-                               ReminderState, Status)
+from agreements.models import (CONFIRMATION_KINDS, OPEN_STATUSES, Acknowledgement, Milestone, Reminder, ReminderKind,
+                               ReminderPolicy, ReminderState, Status)
 from agreements.reminders import emails, notifications
 from agreements.reminders.deciding import group_ids
+from agreements.zones import local_today
 
 logger = logging.getLogger(__name__)
 Kind, State = ReminderKind, ReminderState
@@ -127,6 +128,19 @@ def still_due(reminder: Reminder) -> bool:
     return reminder.kind != Kind.DIGEST or reminder.recipient.notify_digest
 
 
+def acknowledged_since(rows: list[Reminder], now: datetime.datetime) -> list[Reminder]:
+    """Overdue reminders and escalations decided before the owner said "I'm on it" (a reminder queued
+    while the owner was acknowledging): the pause applies to them too, until the expected date. Those
+    decided after a second slip name the acknowledgement in their key and still go. One query."""
+    waiting = [r for r in rows if r.kind in (Kind.OVERDUE, Kind.ESCALATION) and ".k" not in r.key]
+    if not waiting:
+        return []
+    acknowledged = {(a.milestone_id, a.due_on): a for a in Acknowledgement.objects.filter(
+        milestone_id__in={r.milestone_id for r in waiting}, expected_on__gte=now.date() - datetime.timedelta(days=1))}
+    return [r for r in waiting if (ack := acknowledged.get((r.milestone_id, r.subject_date)))
+            and ack.created_at >= r.created_at and ack.expected_on >= local_today(r.recipient, now)]
+
+
 NOT_VISIBLE = "The recipient may no longer see this agreement."
 
 
@@ -164,6 +178,9 @@ def deliver(ids: list[int], now: datetime.datetime | None = None) -> int:
     moot = [r for r in rows if not still_due(r)]
     settle(moot, State.CANCELLED, last_error="No longer due when it was to be sent.")
     rows = [r for r in rows if r not in moot]
+    paused = acknowledged_since(rows, now)
+    settle(paused, State.CANCELLED, last_error="The owner acknowledged the milestone after it was decided.")
+    rows = [r for r in rows if r not in paused]
     composed = render(rows, now) if rows else None
     return send(rows, composed) if composed else 0
 

@@ -31,7 +31,7 @@ from hypothesis import given, strategies as st
 from agreements.imports import staging
 from agreements.imports.files import Upload
 from agreements.models import ApiToken, CalendarFeed, Dependency, Health, Stage, Status
-from agreements.reminders import unsubscribe
+from agreements.reminders import acknowledging, unsubscribe
 from tests.conftest import PDF_BYTES, TEST_PASSWORD
 from tests.factories import MilestoneFactory
 from tests.fuzz.fuzzing import HUGE_URL, fuzz_settings, hostile, judge, multipart, pairs, rolled_back, urlencoded
@@ -169,6 +169,13 @@ FORMS: dict[str, Form] = {
     "unsubscribe": Form(None, lambda w: reverse("unsubscribe", args=[unsubscribe.token_for(w.people["officer"],
                                                                                            "stale")]),
                         lambda w: {"List-Unsubscribe": ["One-Click", ""]}, allowed=(200,), examples=20),
+    # "I'm on it" (issue 19): in the app the owner of an overdue milestone (403 for a milestone that is not,
+    # 409 once acknowledged); the e-mailed link from anyone, the token being the right (410 once used).
+    "milestone-acknowledge": Form("officer", milestone_url("milestone-acknowledge"), lambda w: {
+        "expected_on": [*DAYS, "", "31/12/2026"], "sentence": [*PLAIN_TEXT, ""]}, allowed=FORM_PAGE + (403,)),
+    "acknowledge-link": Form(None, lambda w: reverse("acknowledge-link", args=[acknowledging.token_for(
+        w.milestone.owner or w.agreement.owner, w.milestone)]), lambda w: {
+        "expected_on": [*DAYS, "", "31/12/2026"], "sentence": [*PLAIN_TEXT, ""]}, allowed=FORM_PAGE + (410,)),
     # A focal point's signed link (issue 19), from anyone: the answer and comment fuzzed; a used or
     # no-longer-current link answers 409. Asking again takes no field.
     "confirmation-answer": Form(None, lambda w: reverse("confirmation-answer", args=[confirmation_token(w)]),
@@ -231,6 +238,7 @@ NO_INPUT = {
     "session": "JSON about the session: no parameters",
     "password_change_done": "a confirmation page",
     "report-stages": "agreements per stage and kind: no parameters",
+    "report-changes": "a GET page: its since/section/page parameters are refused or capped in tests/reports/test_changes.py",
     "favicon": "a redirect to the icon: no parameters",
     "reports-export-xlsx": "the dashboard's own filters, fuzzed on /reports/ (the same build and form)",
     "public-progress": "the public page: only ?lang=, checked against LANGUAGES (tests/followup/test_public_page.py)",

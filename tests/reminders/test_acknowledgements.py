@@ -219,6 +219,21 @@ def test_a_milestone_acknowledged_before_escalation_is_escalated_the_day_after_i
         ("escalation", 4), ("escalation", 4), ("overdue", 4)]  # 4 days overdue, not the usual 14
 
 
+def test_an_escalation_queued_before_the_acknowledgement_is_not_sent(owner, late, manager, second_manager):
+    """The sweep decided the escalation; before a worker sent it, the owner said "I'm on it"."""
+    with time_machine.travel(at("2026-06-16"), tick=False):
+        result = deciding.record(deciding.decide(at("2026-06-16")), at("2026-06-16"))
+    acknowledge(owner, late, "2026-06-25", now="2026-06-16")
+    before = len(mail.outbox)
+    with time_machine.travel(at("2026-06-16", 11), tick=False):
+        for group in result.groups:
+            delivery.deliver(group, at("2026-06-16", 11))
+    assert len(mail.outbox) == before
+    cancelled = Reminder.objects.filter(milestone=late, kind__in=["overdue", "escalation"])
+    assert {r.state for r in cancelled} == {"cancelled"} and cancelled.count() == 3
+    assert "acknowledged" in cancelled.first().last_error
+
+
 def test_moving_the_due_date_ends_the_acknowledgement(owner, late, manager, second_manager):
     acknowledge(owner, late, "2026-06-20")
     Milestone.objects.filter(pk=late.pk).update(due_on=datetime.date(2026, 6, 10))

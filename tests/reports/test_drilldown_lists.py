@@ -85,6 +85,9 @@ def test_every_dashboard_link_opens_a_list_naming_its_filters_and_counting_its_f
     assert {"agreements", "milestones", "changes"} <= kinds  # every kind of figure was tried
 
 
+# Acknowledged milestones link to the overdue list (which also holds the unacknowledged ones) and
+# "reported better than the data suggests" to the reports' panel: no list counts exactly those.
+NOT_A_LIST = {"acknowledged", "rosier"}
 SECTION_COUNTS = {"updates": "updates", "overdue": "milestones", "upcoming": "milestones",
                   "at_risk": "agreements", "closures": "agreements"}
 
@@ -102,6 +105,8 @@ def test_every_digest_link_opens_a_list_counting_what_its_section_counts(client,
         if not section.count:
             continue
         assert f'href="{section.link}"' in html.replace("&amp;", "&")  # the link the e-mail carries
+        if section.name in NOT_A_LIST:
+            continue
         href = section.link.removeprefix(settings.SITE_URL)
         counts = SECTION_COUNTS[section.name]
         page = ListPage(client.get(href).content.decode())

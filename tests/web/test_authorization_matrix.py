@@ -23,7 +23,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from agreements.models import CalendarFeed, Dependency, Document, Stage
-from agreements.reminders import unsubscribe
+from agreements.reminders import acknowledging, unsubscribe
 from tests.factories import MilestoneFactory, UserFactory
 from tests.web.test_notifications import notify
 
@@ -94,6 +94,7 @@ STAGE = lambda o: {"reference": o["agreement"].reference,  # noqa: E731
 DEPENDENCY = lambda o: {"reference": o["agreement"].reference, "pk": Dependency.objects.create(  # noqa: E731
     dependent_agreement=o["agreement"], prerequisite_milestone=o["milestone"]).pk}
 DOCUMENT = lambda o: {"reference": o["agreement"].reference, "pk": o["document"].pk}  # noqa: E731
+ACK_LINK = lambda o: {"token": acknowledging.token_for(o["agreement"].owner, o["milestone"])}  # noqa: E731
 UNSUBSCRIBE = lambda o: {"token": unsubscribe.token_for(o["agreement"].owner, "stale")}  # noqa: E731
 
 
@@ -169,6 +170,13 @@ MATRIX: dict[str, list[Case]] = {
     # A focal point's link to confirm or dispute: the signed link is the permission, signed in or not
     # (here about a milestone still planned: no longer current, 409). Asking the focal points again:
     # whoever works on the agreement.
+    # "I'm on it" (issue 19): in the app only the overdue milestone's owner (the officer); the e-mailed link
+    # is the owner's right for this action only, whoever opens it (posted empty: 400).
+    "milestone-acknowledge": [Case("get", page(lambda r, o: r == "officer"), MILESTONE),
+                              Case("post", page(lambda r, o: r == "officer", ok=400), MILESTONE)],
+    "acknowledge-link": [Case("get", lambda role, obj: 200, ACK_LINK), Case("post", lambda role, obj: 400, ACK_LINK)],
+    # What changed: every signed-in person, for what they may see (tests/reports/test_changes.py).
+    "report-changes": [Case("get", signed_in())],
     "confirmation-answer": [Case("get", lambda role, obj: 200, confirmation_token),
                             Case("post", lambda role, obj: 409, confirmation_token)],
     "confirmation-ask-again": [Case("post", page(works_on, ok=302), REF)],
