@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
-from agreements import policy, references, rollup, workflow
+from agreements import confirming, policy, references, rollup, workflow
 from agreements.actions import documents
 from agreements.actions.editing import check_version
 from agreements.admin.filters import CountryFilter
@@ -173,6 +173,17 @@ class AgreementAdmin(ImportExportPages, AgreementHistoryAdmin):
             if isinstance(instance, Document) and not instance.pk:
                 instance.uploaded_by = request.user
         formset.save()
+        if formset.model is Milestone:
+            self.ask_for_confirmations(request, formset)
+
+    def ask_for_confirmations(self, request, formset) -> None:
+        """A milestone marked done here that needs the counterpart's confirmation asks the focal points,
+        as the agreement page's "Mark done" does (inside the admin's transaction)."""
+        for row in formset.forms:
+            milestone = row.instance
+            became_done = "state" in row.changed_data and milestone.state == Milestone.State.DONE
+            if milestone.pk and became_done and milestone.needs_counterpart_confirmation:
+                confirming.ask(formset.instance, milestone=milestone, by=request.user)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

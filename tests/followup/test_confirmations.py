@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import confirming, workflow
 from agreements.actions.milestones import complete_milestone
-from agreements.models import Confirmation, FocalPoint, Reminder, ReminderPolicy, Status
+from agreements.models import Agreement, Confirmation, FocalPoint, Reminder, ReminderPolicy, Status
 from agreements.reminders import deciding, delivery
 from tests.factories import AgreementFactory, FocalPointFactory, MilestoneFactory, OrganizationFactory, UserFactory
 
@@ -356,3 +356,26 @@ def test_two_answers_of_the_same_link_at_once_record_exactly_one(require_postgre
     assert sorted(results) == ["recorded", "refused"]
     [row] = rows(agreement)
     assert row.answer == ("confirmed" if results[0] == "recorded" else "disputed")
+
+
+def test_a_milestone_marked_done_in_the_admin_asks_the_focal_points_too(client, agreement, data_entry, sides):
+    from tests.admin.test_admin import change_data
+
+    milestone = MilestoneFactory(agreement=agreement, title="Survey delivered", needs_counterpart_confirmation=True)
+    agreement.refresh_from_db()
+    client.force_login(data_entry)
+    data = change_data(agreement)
+    data.update({"milestones-TOTAL_FORMS": "1", "milestones-INITIAL_FORMS": "1", "milestones-0-id": milestone.pk,
+                 "milestones-0-agreement": agreement.pk, "milestones-0-title": milestone.title,
+                 "milestones-0-due_on": milestone.due_on.isoformat(), "milestones-0-owner": "",
+                 "milestones-0-weight": milestone.weight, "milestones-0-needs_counterpart_confirmation": "on",
+                 "milestones-0-state": "done", "milestones-0-done_on": "2026-06-01",
+                 "milestones-0-evidence": "Report received", "milestones-0-waiver_reason": ""})
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(f"/admin/agreements/agreement/{agreement.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert len(rows(agreement, milestone=milestone)) == 2  # both sides asked, as from the page
+    data["expected_version"] = Agreement.objects.get(pk=agreement.pk).version
+    with time_machine.travel(NOW, tick=False):
+        client.post(f"/admin/agreements/agreement/{agreement.pk}/change/", data)  # saved again: not asked twice
+    assert len(rows(agreement, milestone=milestone)) == 2
