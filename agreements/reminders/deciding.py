@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agreements import confirming, workflow
@@ -211,12 +211,22 @@ def stale_decisions(ctx: Context) -> Iterator[Decision]:
         yield make(Kind.STALE, owner, threshold, since, f"a{agreement.pk}", agreement=agreement)
 
 
+def sides_not_confirmed():
+    """The focal points of an agreement (OuterRef) whose side has not confirmed its current closure
+    request (agreements.confirming.closure_refusal, as one subquery for the whole sweep)."""
+    confirmed = Confirmation.objects.filter(
+        agreement_id=OuterRef("agreement_id"), milestone__isnull=True, side=OuterRef("side"),
+        asked_at__gte=OuterRef("agreement__status_changed_at"), answer=Confirmation.Answer.CONFIRMED)
+    return FocalPoint.objects.filter(agreement_id=OuterRef("pk")).exclude(Exists(confirmed))
+
+
 def closure_decisions(ctx: Context) -> Iterator[Decision]:
     """Pending closure for more than `closure_waiting_days`: once per request, to each manager
     who may approve it (not the one who requested it: four eyes). The weekly digest keeps
     listing it after that."""
     waiting_since = ctx.now - datetime.timedelta(days=ctx.policy.closure_waiting_days)
-    waiting = Agreement.objects.filter(status=Status.PENDING_CLOSURE, status_changed_at__lte=waiting_since)
+    waiting = Agreement.objects.filter(status=Status.PENDING_CLOSURE, status_changed_at__lte=waiting_since).exclude(
+        Exists(sides_not_confirmed()))  # a manager could not approve it yet: the focal points are chased instead
     for agreement in waiting.only(*AGREEMENT_FIELDS):
         requested = agreement.status_changed_at
         for manager in ctx.managers:

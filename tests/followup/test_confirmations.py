@@ -379,3 +379,14 @@ def test_a_milestone_marked_done_in_the_admin_asks_the_focal_points_too(client, 
     with time_machine.travel(NOW, tick=False):
         client.post(f"/admin/agreements/agreement/{agreement.pk}/change/", data)  # saved again: not asked twice
     assert len(rows(agreement, milestone=milestone)) == 2
+
+
+def test_managers_are_told_a_closure_waits_only_once_both_sides_confirmed(agreement, officer, manager, sides):
+    """Before, a manager could not approve it: the focal points are chased, not the managers."""
+    request_closure(agreement, officer)
+    later = NOW + datetime.timedelta(days=4)
+    assert [d for d in deciding.decide(later) if d.kind == Kind.CLOSURE_WAITING] == []
+    answer_all(agreement, side="japanese")
+    assert [d for d in deciding.decide(later) if d.kind == Kind.CLOSURE_WAITING] == []
+    answer_all(agreement)
+    assert manager in [d.recipient for d in deciding.decide(later) if d.kind == Kind.CLOSURE_WAITING]
