@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from agreements import workflow
 from agreements.batches import chunks
-from agreements.demo import record, stages
+from agreements.demo import focal_points, record, stages
 from agreements.demo.data import (
     CA_COUNTRIES,
     CAPITALS,
@@ -45,6 +45,7 @@ from agreements.demo.record_data import RECORD_ORGANIZATIONS
 from agreements.models import (
     Agreement,
     AgreementStage,
+    FocalPoint,
     FocusArea,
     Milestone,
     Organization,
@@ -415,7 +416,10 @@ def seed(*, agreements: int = 158, seed: int = 2025, today: datetime.date | None
         existing = set(Agreement.objects.filter(reference__in=[b.agreement.reference for b in built])
                        .values_list("reference", flat=True))
         built = [b for b in built if b.agreement.reference not in existing]
+        confirming = focal_points.chosen(built)
+        focal_points.flag_next_milestones(confirming)
         write(built)
+        FocalPoint.objects.bulk_create(focal_points.rows(confirming, cast.officers, random.Random(seed + 3)))
         write_facts()
         stage_dates = stages.stage_rows([b.agreement for b in built], today, random.Random(seed + 19))
         AgreementStage.objects.bulk_create(stage_dates, batch_size=2000)
