@@ -55,7 +55,10 @@ def test_no_accessibility_problem_and_no_sideways_scroll_on_any_page(live_page, 
         sign_in_as(page, role, language)
         for path in site.pages(role):
             page.goto(page.url_for(path))
-            assert page.locator("html").get_attribute("lang") == language, (role, path)
+            # A focal point's link speaks the focal point's language (the demo contact reads Russian),
+            # whoever opens it; every other page the reader's.
+            expected = "ru" if path.startswith("/confirm/") else language
+            assert page.locator("html").get_attribute("lang") == expected, (role, path)
             check(page, f"{role} {path}", problems, wide)
             seen += 1
     assert seen > 40
