@@ -4,8 +4,9 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from agreements.grants import grant_permissions
 
 # Managers run the reminder policy and retry failed reminders; data entry staff may read the
 # log (to answer "did they get the e-mail?"). Object rules stay in agreements.policy.
@@ -17,16 +18,7 @@ ROLE_PERMISSIONS = {
 
 
 def grant(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        # As in 0002: put back the models module (None on historical app configs).
-        previous, app_config.models_module = getattr(app_config, "models_module", None), True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = previous
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="agreements", codename__in=codenames))
+    grant_permissions(apps, ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):

@@ -7,6 +7,7 @@ import django_countries.fields
 from django.db import migrations, models
 
 from agreements.data_version import restore_triggers
+from agreements.grants import grant_permissions
 
 # Data entry staff keep the sources and the facts; every role reads them (as migration 0002).
 GRANTS = {
@@ -19,19 +20,7 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("agreements")
-    # create_permissions skips app configs without a models module, which historical ones never have.
-    previous, app_config.models_module = getattr(app_config, "models_module", None), True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = previous
-    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-    for role, codenames in GRANTS.items():
-        group = Group.objects.filter(name=role).first()
-        if group:
-            group.permissions.add(*Permission.objects.filter(content_type__app_label="agreements",
-                                                             codename__in=codenames))
+    grant_permissions(apps, GRANTS)
 
 
 class Migration(migrations.Migration):

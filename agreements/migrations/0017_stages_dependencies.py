@@ -6,10 +6,10 @@ and dependencies between agreements and milestones. The new tables carry data-ve
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 from agreements.data_version import restore_triggers
+from agreements.grants import grant_permissions
 
 LADDERS = {  # kinds: [(English, Russian, Japanese), ...] in the order they are climbed
     ("loan",): [("Signed", "Подписано", "署名"), ("Effective", "Вступило в силу", "発効"),
@@ -43,15 +43,7 @@ STAGE_PERMISSIONS = {"Officer": ["view_stage"], "Viewer": ["view_stage"], "Manag
 
 def seed_stages(apps, schema_editor):
     """Idempotent: a kind that already has stages (edited in the admin) is left alone."""
-    for app_config in apps.get_app_configs():
-        # As in 0002: put back the models module (None on historical app configs).
-        previous, app_config.models_module = getattr(app_config, "models_module", None), True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = previous
-    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-    for role, codenames in STAGE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="agreements", codename__in=codenames))
+    grant_permissions(apps, STAGE_PERMISSIONS)
     Stage = apps.get_model("agreements", "Stage")
     for kinds, rungs in LADDERS.items():
         for kind in kinds:

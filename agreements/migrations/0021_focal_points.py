@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from agreements.data_version import restore_triggers
+from agreements.grants import grant_permissions
 
 # Data entry staff keep the focal points (as the parties); every role reads them and the confirmations.
 GRANTS = {
@@ -23,19 +24,7 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("agreements")
-    # create_permissions skips app configs without a models module, which historical ones never have.
-    previous, app_config.models_module = getattr(app_config, "models_module", None), True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = previous
-    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-    for role, codenames in GRANTS.items():
-        group = Group.objects.filter(name=role).first()
-        if group:
-            group.permissions.add(*Permission.objects.filter(content_type__app_label="agreements",
-                                                             codename__in=codenames))
+    grant_permissions(apps, GRANTS)
 
 
 class Migration(migrations.Migration):
