@@ -24,12 +24,17 @@ from agreements.models import Agreement, Milestone, PercentFrom, Pillar, Status
 COUNTED = (Status.SIGNED, Status.IN_PROGRESS, Status.ON_HOLD, Status.PENDING_CLOSURE, Status.COMPLETED)
 
 
+def weighted_percent(done_weight: int | None, live_weight: int | None) -> int:
+    """Done weight ÷ live (not waived) weight, in whole percent; 0 without live milestones."""
+    return round(100 * (done_weight or 0) / live_weight) if live_weight else 0
+
+
 def milestone_percents(agreement_ids: list[int]) -> dict[int, int]:
-    """Done weight ÷ live weight per agreement, in whole percent: one query."""
+    """Each agreement's `weighted_percent`: one query."""
     rows = Milestone.objects.filter(agreement_id__in=agreement_ids).values("agreement_id").annotate(
         live=Sum("weight", filter=~Q(state=Milestone.State.WAIVED)),
         done=Sum("weight", filter=Q(state=Milestone.State.DONE)))
-    return {row["agreement_id"]: round(100 * (row["done"] or 0) / row["live"]) if row["live"] else 0 for row in rows}
+    return {row["agreement_id"]: weighted_percent(row["done"], row["live"]) for row in rows}
 
 
 def store_percent(agreement: Agreement) -> None:

@@ -288,8 +288,8 @@ def decide(now: datetime.datetime | None = None, policy: ReminderPolicy | None =
     if not policy.active:
         return []
     ctx = Context(now, policy)
-    candidates = [*milestone_decisions(ctx), *stale_decisions(ctx), *closure_decisions(ctx), *digest_decisions(ctx)]
-    candidates += confirmation_decisions(ctx)
+    candidates = [*milestone_decisions(ctx), *stale_decisions(ctx), *closure_decisions(ctx), *digest_decisions(ctx),
+                  *confirmation_decisions(ctx)]
     known = existing_keys(now, policy)
     fresh = unique(d for d in candidates if d.key not in known)
     for decision in fresh:

@@ -41,7 +41,7 @@ from agreements.models import (
     Status,
     TransitionLog,
 )
-from agreements.rollup import COUNTED
+from agreements.rollup import COUNTED, weighted_percent
 
 SUMMIT_OPENED = datetime.date(2025, 12, 19)  # the Tokyo summit, 19–20 December 2025
 SUMMIT_CLOSED = datetime.date(2025, 12, 20)
@@ -158,8 +158,7 @@ def snapshot(agreements: QuerySet, day: datetime.date) -> Snapshot:
                 percent = 100
             elif percent_from == PercentFrom.MILESTONES:
                 group = milestones.get(pk, {})
-                live = group.get("live_weight") or 0
-                percent = round(100 * (group.get("done_weight") or 0) / live) if live else 0
+                percent = weighted_percent(group.get("done_weight"), group.get("live_weight"))
             for key in (None, pillar_id):
                 result.counted[key] += 1
                 result.percent_sum[key] += percent
