@@ -9,7 +9,7 @@ import zoneinfo
 from babel.core import UnknownLocaleError
 from babel.dates import get_timezone_location
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agreements.models import User
 
@@ -20,6 +20,12 @@ def zone_of(user: User) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """The first moment of `day` in the current time zone (the reader's: set per request, or by
+    `timezone.override`), so "since 1 June" and "the end of 1 June" mean the reader's midnight."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def local_today(reader: User, now: datetime.datetime) -> datetime.date:

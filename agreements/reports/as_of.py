@@ -42,6 +42,7 @@ from agreements.models import (
     TransitionLog,
 )
 from agreements.rollup import COUNTED, weighted_percent
+from agreements.zones import start_of_day
 
 SUMMIT_OPENED = datetime.date(2025, 12, 19)  # the Tokyo summit, 19–20 December 2025
 SUMMIT_CLOSED = datetime.date(2025, 12, 20)
@@ -85,7 +86,7 @@ class Snapshot:
 
 def end_of(day: datetime.date) -> datetime.datetime:
     """The first moment after `day` in the current (the reader's) time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+    return start_of_day(day + datetime.timedelta(days=1))
 
 
 def first_record_day() -> datetime.date | None:

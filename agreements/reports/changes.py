@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements import policy
 from agreements.models import Agreement, AgreementStage, Health, Milestone, ProgressUpdate, TransitionLog
+from agreements.zones import start_of_day
 
 CAP = 25  # rows shown per section on the page; the rest is "and N more"
 PAGE = 200  # rows of one section shown on its own page
@@ -52,11 +52,6 @@ class Changes:
     @property
     def total(self) -> int:
         return sum(section.count for section in self.sections)
-
-
-def start_of(day: datetime.date) -> datetime.datetime:
-    """The first moment of `day` in the current (the reader's) time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def previous(history: QuerySet, name: str) -> Subquery:
@@ -135,7 +130,7 @@ KEYS = [key for key, _title, _query in SECTIONS]
 def changes_since(user, since: datetime.date, *, only: str | None = None, offset: int = 0,
                   limit: int = CAP) -> Changes:
     """Every section (or `only` one, rows `offset` to `offset + limit`) for what `user` may see."""
-    start, visible = start_of(since), policy.visible_agreements(user).order_by().values("pk")
+    start, visible = start_of_day(since), policy.visible_agreements(user).order_by().values("pk")
     sections = []
     for key, title, query in SECTIONS:
         if only and key != only:

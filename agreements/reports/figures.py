@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, Upper
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -52,6 +51,7 @@ from agreements.models import (
 )
 from agreements.reports import cache
 from agreements.reports.drilldown import Drill, Figure, dashboard_filter, filter_params, filter_summary, plain
+from agreements.zones import start_of_day
 
 IMPLEMENTATION = (Status.IN_PROGRESS, Status.ON_HOLD, Status.PENDING_CLOSURE, Status.COMPLETED)
 UPCOMING_DAYS = 30
@@ -341,8 +341,7 @@ def monthly_activity(agreements: QuerySet, first: datetime.date, last: datetime.
     due = milestones.exclude(state=Milestone.State.WAIVED).filter(due_on__range=(first, last))
     done = milestones.filter(state=Milestone.State.DONE, done_on__range=(first, last))
     # Moments of the first and the day after the last day, in the user's zone (as the list's filter).
-    after, before = (timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-                     for day in (first, last + datetime.timedelta(days=1)))
+    after, before = start_of_day(first), start_of_day(last + datetime.timedelta(days=1))
     changes = of(TransitionLog.objects.all(), agreements).filter(at__gte=after, at__lt=before)
     return (by_month(due, "due_on", "agreement"), by_month(done, "done_on", "agreement"),
             by_month(changes, "at", "agreement"))

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agreements import policy as rules
 from agreements.models import ApiToken, ReminderPolicy, User
-from agreements.zones import zone_choices
+from agreements.zones import start_of_day, zone_choices
 from agreements.web.calendar_forms import feed_section
 from agreements.web.forms import DATE, submitted
 
@@ -98,7 +98,7 @@ class TokenForm(forms.Form):
         day = self.cleaned_data.get("expires_on")
         if day is None:
             return None
-        return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+        return start_of_day(day + datetime.timedelta(days=1))
 
 
 def render_preferences(request, *, form=None, token_form=None, new_secret: str = "", status: int = 200):
