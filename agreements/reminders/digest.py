@@ -123,9 +123,10 @@ def rosier(reader: User, now: datetime.datetime) -> list[Agreement]:
     """Honest health: the open agreements the reader may see whose latest update reports a better
     health than the data suggests (agreements.health; the reports' "Reported better than the data
     suggests" panel), the worst gap first. Each carries its `suggestion`. Five queries."""
-    reported = list(policy.visible_agreements(reader, Agreement.objects.all()).filter(status__in=OPEN_STATUSES)
-                    .exclude(health=Health.UNKNOWN).select_related("owner").order_by("reference"))
-    suggested = health.suggestions(reported, local_today(reader, now))
+    chosen = policy.visible_agreements(reader, Agreement.objects.all()).filter(status__in=OPEN_STATUSES).exclude(
+        health=Health.UNKNOWN)
+    reported = list(chosen.select_related("owner").order_by("reference"))
+    suggested = health.suggestions(reported, local_today(reader, now), among=chosen.order_by().values("pk"))
     found = []
     for agreement in reported:
         agreement.suggestion = suggested.get(agreement.pk)

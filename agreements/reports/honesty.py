@@ -32,9 +32,9 @@ def rosier_than_the_data(agreements: QuerySet, today: datetime.date) -> Honesty:
     # Every open agreement is read, but only the fields the rule needs; whole records (translated
     # titles, summaries, owner, pillar) only for the rows shown: building them for every open
     # agreement (~40,000 model instances at 20,000 agreements) was most of the panel's time.
-    reported = list(agreements.filter(status__in=OPEN_STATUSES).exclude(health=Health.UNKNOWN)
-                    .only(*LIGHT_FIELDS).order_by("reference"))
-    suggested = health.suggestions(reported, today)
+    chosen = agreements.filter(status__in=OPEN_STATUSES).exclude(health=Health.UNKNOWN)
+    reported = list(chosen.only(*LIGHT_FIELDS).order_by("reference"))
+    suggested = health.suggestions(reported, today, among=chosen.order_by().values("pk"))
     found = [Rosier(a, suggested[a.pk]) for a in reported
              if a.pk in suggested and health.better_than(a.health, suggested[a.pk].health)]
     found.sort(key=lambda r: (-health.RANK[r.suggestion.health] + health.RANK[r.agreement.health], r.agreement.reference))
