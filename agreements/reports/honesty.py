@@ -31,9 +31,10 @@ def rosier_than_the_data(agreements: QuerySet, today: datetime.date) -> Honesty:
     """Among `agreements` (already what the reader may see), those reported better than suggested."""
     # Every open agreement is read, but only the fields the rule needs; whole records (translated
     # titles, summaries, owner, pillar) only for the rows shown: building them for every open
-    # agreement (~40,000 model instances at 20,000 agreements) was most of the panel's time.
+    # agreement (~40,000 model instances at 20,000 agreements) was most of the panel's time; even
+    # deferred model instances cost a third of it, so the rule reads named rows of those fields.
     chosen = agreements.filter(status__in=OPEN_STATUSES).exclude(health=Health.UNKNOWN)
-    reported = list(chosen.only(*LIGHT_FIELDS).order_by("reference"))
+    reported = list(chosen.order_by("reference").values_list(*LIGHT_FIELDS, named=True))  # rows, not models
     suggested = health.suggestions(reported, today, among=chosen.order_by().values("pk"))
     found = [Rosier(a, suggested[a.pk]) for a in reported
              if a.pk in suggested and health.better_than(a.health, suggested[a.pk].health)]
