@@ -1,9 +1,10 @@
 """The data-version triggers: which tables carry them, whether they are all there, and putting
 back any a migration dropped.
 
-The dashboard cache (agreements/reports/cache.py) is keyed on `DataVersion.token`, which database
-triggers change with every write to a table the reports read (migration 0005). A table without its
-trigger would let a cached dashboard outlive a change. On SQLite that happens whenever a migration
+The dashboard cache (agreements/reports/cache.py) and the page cache (agreements/web/page_cache.py)
+are keyed on `DataVersion.token`, which database triggers change with every write to a table the
+reports or the cached pages read (migrations 0005, 0024). A table without its trigger would let a
+cached dashboard or page outlive a change. On SQLite that happens whenever a migration
 rebuilds a table (SQLite's ALTER TABLE cannot change a column, so Django copies the table into a
 new one, and triggers are not copied): migration 0006 did exactly that to `agreements_agreement`.
 Three guards, so it cannot happen silently again:
@@ -30,10 +31,17 @@ TABLES = [
     "agreements_organization", "agreements_pillar", "agreements_focusarea", "agreements_reminderpolicy",
     "agreements_user", "agreements_user_groups", "auth_group",
     "agreements_stage", "agreements_agreementstage", "agreements_dependency",
+    # What the cached pages show beyond the reports (agreements.web.page_cache, migration 0024): the
+    # agreement page's documents, sources, focal points, confirmations, acknowledgements and the
+    # history its timeline reads; the header's notification badge; the list's saved views.
+    "agreements_document", "agreements_sourcelink", "agreements_focalpoint", "agreements_confirmation",
+    "agreements_acknowledgement", "agreements_historicalagreement", "agreements_historicalagreement_team",
+    "agreements_historicalagreement_focus_areas", "agreements_historicalmilestone", "agreements_notification",
+    "agreements_savedview",
 ]
 
 # Signing in writes the user's last_login (and a password change its hash): neither shows on a
-# report, and counting them would empty the cache every time somebody signs in.
+# report or a cached page, and counting them would empty the caches every time somebody signs in.
 NOT_REPORTED = {"agreements_user": {"last_login", "password"}}
 EVENTS = ("insert", "update", "delete")
 
@@ -137,7 +145,7 @@ def complete(using: str = "default") -> bool:
     if using not in _complete:
         absent = missing(connections[using])
         if absent:
-            log.error("data-version triggers missing on %s: the dashboard is not cached (run migrate)",
+            log.error("data-version triggers missing on %s: the dashboard and pages are not cached (run migrate)",
                       ", ".join(absent))
         _complete[using] = not absent
     return _complete[using]
@@ -145,5 +153,6 @@ def complete(using: str = "default") -> bool:
 
 def restore_triggers(apps, schema_editor) -> None:
     """The migration step that ends every migration rebuilding a reported table on SQLite (which
-    drops the table's triggers): put back whatever is missing (0008, 0010, 0017–0019)."""
+    drops the table's triggers), or adding tables to TABLES (0024): put back whatever is missing
+    (0008, 0010, 0017–0019, 0021, 0024)."""
     install(schema_editor.connection, missing(schema_editor.connection))

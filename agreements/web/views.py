@@ -29,6 +29,7 @@ from agreements.filters import AgreementFilter
 from agreements.imports import exports
 from agreements.models import Agreement, ReminderPolicy, Status
 from agreements.web import data_quality, saved_views, workspace
+from agreements.web.page_cache import cached_page
 from agreements.web.agreement_page import conflict, load_agreement, render_agreement_page, require
 from agreements.web.forms import (
     BulkForm,
@@ -53,6 +54,7 @@ ADVANCED_FILTERS = ("due_within", "owner", "focus_area", "country", "signed_afte
 
 # --- My work and the list ------------------------------------------------------------------
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """My work for officers and managers; data entry staff land on what their records miss, viewers
     on the reports (an empty My work was a dead end for both)."""
@@ -75,6 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+@cached_page
 def agreement_list(request: HttpRequest) -> HttpResponse:
     base = policy.visible_agreements(request.user).select_related("pillar", "owner")
     base = workspace.with_milestone_summary(base, timezone.localdate())
@@ -162,6 +165,7 @@ def nulls_last(ordering) -> list:
 
 # --- The agreement page and its actions -----------------------------------------------------
 
+@cached_page
 def agreement_detail(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = load_agreement(request.user, reference)
     return render_agreement_page(request, agreement, full_timeline=request.GET.get("timeline") == "all")
