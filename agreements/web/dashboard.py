@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from agreements import policy, rollup
 from agreements.reports import cache, charts, drilldown, figures as reports, honesty, workbook
 from agreements.web import snapshots
+from agreements.web.page_cache import cached_page
 
 
 def refused(request):
@@ -20,6 +21,7 @@ def refused(request):
 
 
 @require_GET
+@cached_page  # the whole page again while nothing it shows changed: its figures are cached anyway
 def dashboard(request):
     if not policy.can_view_reports(request.user):
         return refused(request)

@@ -54,6 +54,13 @@ def fresh(client, user, settings, query: str = "") -> dict:
         settings.REPORTS_CACHE_SECONDS = 60
 
 
+@pytest.fixture(autouse=True)
+def figures_not_pages(settings):
+    """These tests read the figures the view computed (its context): the whole-page cache in front
+    of it (agreements.web.page_cache, tested in tests/web/test_page_cache.py) is off here."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
