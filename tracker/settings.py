@@ -304,8 +304,8 @@ CACHES = {
 # --- Page cache (agreements.web.page_cache) -------------------------------------------------
 # My work, the list and the agreement page per user, path, language, zone, minute and data version,
 # under the same rules as the reports cache: a write anywhere they read makes the entry unreachable.
-# 0 switches it off. Their own local memory (a list page is ~100 KB, so 300 entries ~30 MB a process),
-# so pages cannot evict the dashboard's figures.
+# 0 switches it off. Their own local memory, so pages cannot evict the dashboard's figures; at 20,000
+# agreements a page is 30–150 KB (~50 KB typical), so 300 entries hold ~15 MB per process.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 60)  # at most 60 used: the key holds the minute
 CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
                    "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 300)}}
