@@ -58,8 +58,8 @@ def test_a_live_worker_delivers_each_due_reminder_exactly_once(cluster, smtp_ser
         user.save()
     soon = due_soon_for(tokyo)
     MilestoneFactory(agreement=soon.agreement, owner=tokyo, due_on=local_today() - datetime.timedelta(days=1))
-    late = MilestoneFactory(agreement=AgreementFactory(owner=tashkent), owner=tashkent,
-                            due_on=local_today() - datetime.timedelta(days=20))
+    late = MilestoneFactory(agreement=AgreementFactory(owner=tashkent), owner=tashkent,  # 20 days in Tashkent's today
+                            due_on=local_today("Asia/Tashkent") - datetime.timedelta(days=20))
     move_to(late.agreement, "in_progress")
     cluster.start_worker(concurrency=2)
 
