@@ -23,6 +23,13 @@ def drop_triggers(table: str) -> None:
                 cursor.execute(f"DROP TRIGGER data_version_{table}_{event}")
 
 
+@pytest.fixture(autouse=True)
+def figures_not_pages(settings):
+    """`look` reads the figures the view computed (its context): the whole-page cache in front of it
+    (agreements.web.page_cache) is off here, as in tests/reports/test_reports_cache.py."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def fresh_verdict():
     """complete() remembers its answer per process: forget it around the test."""

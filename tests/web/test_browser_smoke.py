@@ -19,4 +19,6 @@ def test_wrong_password_is_refused_with_a_message(live_page, officer):
     live_page.get_by_label("Username").fill(officer.username)
     live_page.get_by_label("Password").fill("not-the-password")
     live_page.get_by_role("button", name="Sign in").click()
-    assert live_page.get_by_role("alert").is_visible()
+    alert = live_page.get_by_role("alert")
+    alert.wait_for(state="visible")  # the refused form's page: is_visible() alone does not wait for it
+    assert alert.is_visible()
