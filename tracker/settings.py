@@ -302,7 +302,7 @@ CACHES = {
 }
 
 # --- Page cache (agreements.web.page_cache) -------------------------------------------------
-# My work, the list and the agreement page per user, path, language, zone, minute and data version,
+# My work, the list, the agreement page and the dashboard per user, path, language, zone, minute and data version,
 # under the same rules as the reports cache: a write anywhere they read makes the entry unreachable.
 # 0 switches it off. Their own local memory, so pages cannot evict the dashboard's figures; at 20,000
 # agreements a page is 30–150 KB (~50 KB typical), so 300 entries hold ~15 MB per process.
