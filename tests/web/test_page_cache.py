@@ -21,6 +21,7 @@ from agreements.actions.progress import record_progress
 from agreements.models import ProgressUpdate, Status, User
 from tests.conftest import PDF_BYTES
 from tests.factories import AgreementFactory, MilestoneFactory, UserFactory
+from tests.reports.test_reports_cache import tables_read, tables_with_trigger
 from tests.web.test_notifications import notify
 from tests.web.test_query_count_views import enrich
 
@@ -181,16 +182,8 @@ def test_every_table_the_pages_read_changes_the_data_version(working, officer, m
         for path in paths:
             with CaptureQueriesContext(connection) as queries:
                 client.get(path)
-            for captured in queries.captured_queries:
-                read |= set(re.findall(r'(?:FROM|JOIN)\s+"(\w+)"', captured["sql"]))
+            read |= tables_read(queries)
     assert {"agreements_historicalmilestone", "agreements_notification"} <= read  # the capture works
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT DISTINCT event_object_table FROM information_schema.triggers "
-                           "WHERE trigger_name = 'data_version'")
-        else:
-            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                           "AND name LIKE 'data_version_%'")
-        watched = {row[0] for row in cursor.fetchall()}
+    watched = tables_with_trigger()
     unshown = {table for table in read if table == "django_session" or table.startswith("otp_")}
     assert read - watched - unshown == set()
