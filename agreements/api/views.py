@@ -21,6 +21,7 @@ from agreements.actions.editing import StaleEdit, check_version
 from agreements.api import serializers as s
 from agreements.api.errors import PreconditionFailed, PreconditionRequired, Refused
 from agreements.api.filters import MilestoneFilter, OrganizationFilter
+from agreements.api.response_cache import cached_read
 from agreements.filters import AgreementFilter
 from agreements.models import Agreement, FocusArea, Milestone, Organization, Party, Pillar, ProgressUpdate, Status
 
@@ -87,6 +88,10 @@ class AgreementList(generics.ListAPIView):
     def get_queryset(self):
         return policy.visible_agreements(self.request.user).select_related("pillar", "owner")
 
+    @cached_read
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
 
 def detail_queryset():
     return Agreement.objects.select_related("pillar", "owner", "lead_organization").prefetch_related(
@@ -107,6 +112,7 @@ def with_latest_progress(agreement: Agreement) -> Agreement:
 class AgreementDetail(APIView):
     serializer_class = s.AgreementDetailSerializer
 
+    @cached_read
     def get(self, request, reference: str):
         agreement = with_latest_progress(visible_agreement(request, reference, detail_queryset()))
         data = s.AgreementDetailSerializer(agreement, context={"request": request}).data
@@ -125,6 +131,7 @@ class ProgressList(generics.ListAPIView):
         return ProgressUpdate.objects.filter(agreement=agreement).select_related("author", "agreement")
 
     @extend_schema(summary="Progress updates of an agreement")
+    @cached_read
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -187,6 +194,10 @@ class MilestoneList(generics.ListAPIView):
     def get_queryset(self):
         return visible_milestones(self.request.user).select_related("agreement", "owner").order_by("due_on", "id")
 
+    @cached_read
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
 
 @extend_schema(tags=["milestones"], summary="One milestone")
 class MilestoneDetail(generics.RetrieveAPIView):
@@ -194,6 +205,10 @@ class MilestoneDetail(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return visible_milestones(self.request.user).select_related("agreement", "owner")
+
+    @cached_read
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 # --- Reference data and the caller ---------------------------------------------------------------

@@ -55,17 +55,26 @@ CSRF_VALUE = re.compile(r'(?<=name="csrfmiddlewaretoken" value=")[^"]*(?=")')
 
 def page_key(request: HttpRequest) -> str | None:
     """The entry this request's page would be kept under, or None when it must be rendered."""
-    if (not settings.PAGE_CACHE_SECONDS or request.method != "GET" or not request.user.is_authenticated
-            or connection.in_atomic_block or not triggers.complete(connection.alias) or pending_messages(request)):
+    if not request.user.is_authenticated or pending_messages(request):
+        return None
+    return version_key(request, "page", request.session.get(HASH_SESSION_KEY, ""))
+
+
+def version_key(request: HttpRequest, kind: str, credential: str) -> str | None:
+    """A key for what this GET returns while the data version stands, or None when it must be
+    computed: the page cache's and the API's (agreements.api.response_cache) one rule. `credential`
+    ends the entry with the sign-in it was made under (the session's auth hash, the API token)."""
+    if (not settings.PAGE_CACHE_SECONDS or request.method != "GET" or connection.in_atomic_block
+            or not triggers.complete(connection.alias)):
         return None
     # Read before the page's own queries: a commit in between makes the page newer than its key, never older.
     token = DataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
     if token is None:
         return None
-    parts = [str(KEY_VERSION), token, str(request.user.pk), request.session.get(HASH_SESSION_KEY, ""),
+    parts = [str(KEY_VERSION), kind, token, str(request.user.pk), credential,
              translation.get_language() or "", timezone.get_current_timezone_name(),
              timezone.now().strftime("%Y%m%d%H%M"), request.scheme, request.get_host(), request.get_full_path()]
-    return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"{kind}:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def pending_messages(request: HttpRequest) -> bool:
