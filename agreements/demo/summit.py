@@ -159,10 +159,13 @@ def weighted(rng: random.Random, weights: dict):
 
 SUMMIT_YEAR = 2025  # the summit's documents are numbered CAJ-2025-NNN
 EARLIER_2025_FROM = 90001
+EARLIER_2025_BLOCK = 10_000  # CAJ-2025-90001…100000 are the earlier agreements'; the summit series steps over them
 
 
 def reference_for(number: int) -> str:
-    return format_reference(SUMMIT_YEAR, number)
+    """The summit series' `number`-th reference. From the 90,001st on (a demo of 100,000 agreements)
+    it continues after the earlier agreements' block, so neither series ever takes the other's."""
+    return format_reference(SUMMIT_YEAR, number if number < EARLIER_2025_FROM else number + EARLIER_2025_BLOCK)
 
 
 # --- People and organizations -----------------------------------------------------------
@@ -441,8 +444,8 @@ def build_all(rng: random.Random, cast: Cast, agreements: int, today: datetime.d
     built = [build_from_record(rng, cast, row, reference_for(number), Origin.SUMMIT, today)
              for number, row in enumerate(documents, start=1)]
     built += [build_one(rng, cast, number, today) for number in range(len(documents) + 1, agreements + 1)]
-    # Earlier agreements of 2025 number from 90001 (CAJ-2025-90001…), out of reach of the summit series
-    # at any demo size, so seeding a bigger summit later (158, then 5000) neither skips nor doubles one.
+    # Earlier agreements of 2025 number from 90001 (CAJ-2025-90001…), a block the summit series steps over
+    # (reference_for) at any demo size, so seeding a bigger summit later (158, then 5000) neither skips nor doubles one.
     numbers = {SUMMIT_YEAR: EARLIER_2025_FROM - 1}
     for row in sorted(record.earlier_documents(), key=lambda r: (r.signed_on or datetime.date.min, r.line)):
         year = (row.signed_on or record.parse_date(row.date_as_reported)[0]).year

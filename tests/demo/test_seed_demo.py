@@ -129,3 +129,13 @@ def test_the_creation_history_records_focus_areas_and_team(summit):
         created = agreement.history.get(history_type="+")
         assert {a.pk for a in agreement.focus_areas.all()} == {link.focusarea_id for link in created.focus_areas.all()}
         assert {u.pk for u in agreement.team.all()} == {link.user_id for link in created.team.all()}
+
+
+def test_a_summit_series_past_90000_steps_over_the_earlier_agreements(summit):
+    """A demo of 100,000 agreements (the bench's scale run) failed on CAJ-2025-90001, which is
+    the first earlier agreement of 2025: the summit series now continues after their block."""
+    earlier = sorted(int(r.rsplit("-", 1)[1]) for r in Agreement.objects.filter(
+        reference__startswith="CAJ-2025-", origin="before").values_list("reference", flat=True))
+    assert earlier and demo.EARLIER_2025_FROM <= earlier[0] and earlier[-1] < demo.EARLIER_2025_FROM + demo.EARLIER_2025_BLOCK
+    summit_series = [demo.reference_for(n) for n in (158, 90_000, 90_001, 100_000)]
+    assert summit_series == ["CAJ-2025-158", "CAJ-2025-90000", "CAJ-2025-100001", "CAJ-2025-110000"]
