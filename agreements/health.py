@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import defaultdict
+from typing import Callable
 
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
@@ -141,7 +142,7 @@ def _stage_reason(name: str, days: int) -> str:
     return _("stage “%(stage)s” %(days)d days behind its planned date") % {"stage": name, "days": days}
 
 
-def _worst(signals: list[tuple[str, str, bool]]) -> Suggestion:
+def _worst(signals: list[tuple[str, Callable[[], str], bool]]) -> Suggestion:
     health = Health.ON_TRACK
     for level, _reason, _silence in signals:
         health = _worse(health, level)
