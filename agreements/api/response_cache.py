@@ -3,7 +3,7 @@
 A script polling `/api/v1/agreements/?pillar=…&status=…` every minute, or a dashboard of another
 ministry reading the same page, asks the same question again and again; at 20,000 agreements each
 answer costs ~15 ms of queries and serializing for 25 rows. The key is the page cache's
-(agreements.web.page_cache.version_key): the data version, the user, the credential (the API token,
+(agreements.reports.cache.read_key): the data version, the user, the credential (the API token,
 or the session's auth hash), the language (names of pillars and focus areas), the time zone and the
 minute (dates, `overdue`), and the absolute URL (the `next`/`previous` links and `url` fields).
 
@@ -24,8 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agreements.models import ApiToken
-from agreements.web.page_cache import version_key
+from agreements.reports.cache import read_key
 
+KEY_VERSION = 1  # raise when the answers change in a way the key does not see
 RESERVED_HEADERS = {"content-type"}  # set when the response is rendered
 
 
@@ -34,7 +35,7 @@ def response_key(request: Request) -> str | None:
         credential = f"token:{request.auth.pk}"
     else:
         credential = "session:" + request.session.get(HASH_SESSION_KEY, "")
-    return version_key(request, "api", credential)
+    return read_key(request, f"api{KEY_VERSION}", credential)
 
 
 def cached_read(handler: Callable[..., Response]) -> Callable[..., Response]:

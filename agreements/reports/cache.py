@@ -61,3 +61,22 @@ def remember(user, params: dict[str, list[str]], today: datetime.date, compute: 
         panels = compute()
         cache.set(key, panels, min(seconds, 60))  # the key holds the minute: no use keeping it longer
     return panels
+
+
+def read_key(request, kind: str, credential: str) -> str | None:
+    """A key for what this GET returns while the data version stands, or None when it must be
+    computed — the same rules as the figures above, for whole answers: the page cache's
+    (agreements.web.page_cache) and the API's (agreements.api.response_cache). `credential` ends the
+    entry with the sign-in it was made under (the session's auth hash, the API token); the scheme,
+    host and full path are in it because the answers echo them (links, the language form's `next`)."""
+    if (not settings.PAGE_CACHE_SECONDS or request.method != "GET" or connection.in_atomic_block
+            or not triggers.complete(connection.alias)):
+        return None
+    # Read before the answer's own queries: a commit in between makes the answer newer than its key, never older.
+    token = data_version()
+    if token is None:
+        return None
+    parts = [kind, token, str(request.user.pk), credential, translation.get_language() or "",
+             timezone.get_current_timezone_name(), timezone.now().strftime("%Y%m%d%H%M"), request.scheme,
+             request.get_host(), request.get_full_path()]
+    return f"{kind}:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

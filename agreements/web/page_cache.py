@@ -3,7 +3,8 @@ they show has changed.
 
 At 20,000 agreements each takes 40–70 ms, most of it Django's templates; a repeat view of the same
 page by the same person is the common case (back from an agreement to the list, a reload). The key
-holds everything the page body depends on, so a cached page is never stale, only unused:
+(`agreements.reports.cache.read_key`, which the API's cache uses too) holds everything the page body
+depends on, so a cached page is never stale, only unused:
 
 - the data version (`DataVersion.token`): database triggers give it a new value in the same
   transaction as any write to the tables these pages read (agreements.data_version.TABLES) — the
@@ -33,20 +34,16 @@ to show (a cached page would not show them, and rendering them uses them up).
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from typing import Callable
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 from django.core.cache import caches
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import timezone, translation
 
-from agreements import data_version as triggers
-from agreements.models import DataVersion
+from agreements.reports.cache import read_key
 
 KEY_VERSION = 1  # raise when the pages change in a way the key does not see (a deploy restarts anyway)
 # What Django's {% csrf_token %} renders: the value is cut out and put back fresh on every view.
@@ -57,24 +54,7 @@ def page_key(request: HttpRequest) -> str | None:
     """The entry this request's page would be kept under, or None when it must be rendered."""
     if not request.user.is_authenticated or pending_messages(request):
         return None
-    return version_key(request, "page", request.session.get(HASH_SESSION_KEY, ""))
-
-
-def version_key(request: HttpRequest, kind: str, credential: str) -> str | None:
-    """A key for what this GET returns while the data version stands, or None when it must be
-    computed: the page cache's and the API's (agreements.api.response_cache) one rule. `credential`
-    ends the entry with the sign-in it was made under (the session's auth hash, the API token)."""
-    if (not settings.PAGE_CACHE_SECONDS or request.method != "GET" or connection.in_atomic_block
-            or not triggers.complete(connection.alias)):
-        return None
-    # Read before the page's own queries: a commit in between makes the page newer than its key, never older.
-    token = DataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-    if token is None:
-        return None
-    parts = [str(KEY_VERSION), kind, token, str(request.user.pk), credential,
-             translation.get_language() or "", timezone.get_current_timezone_name(),
-             timezone.now().strftime("%Y%m%d%H%M"), request.scheme, request.get_host(), request.get_full_path()]
-    return f"{kind}:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return read_key(request, f"page{KEY_VERSION}", request.session.get(HASH_SESSION_KEY, ""))
 
 
 def pending_messages(request: HttpRequest) -> bool:
