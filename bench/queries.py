@@ -11,21 +11,33 @@ from __future__ import annotations
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
 from bench.pages import Page
 
 
 def count_page(client: Client, path: str, after_change: bool = False) -> dict:
+    """A repeat view is counted once more when the minute turned between its two requests: the
+    dashboard's figures are kept per minute, so that view was a computed one (at 20,000 agreements
+    it takes 1–2 s; one of four runs on 2 Dec 2026 reported the viewer's dashboard as "6/35 DIFFERS")."""
     from bench.latency import change_data_version
 
-    client.get(path)  # first request fills per-process caches (content types, templates)
-    if after_change:
-        change_data_version()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
+    for _attempt in range(2):
+        started = this_minute()
+        client.get(path)  # first request fills per-process caches (content types, templates)
+        if after_change:
+            change_data_version()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        if after_change or this_minute() == started:
+            break
     if response.status_code != 200:
         return {"status": response.status_code, "queries": None}
     return {"status": 200, "queries": len(captured)}
+
+
+def this_minute() -> str:
+    return timezone.now().strftime("%Y%m%d%H%M")
 
 
 def count_pages(user, pages: list[Page]) -> dict[str, dict]:
