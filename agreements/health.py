@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections import defaultdict
 from typing import Callable
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, DateField, F, Min, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
@@ -69,7 +68,7 @@ def _worse(current: str, candidate: str) -> str:
 def suggestions(agreements: list[Agreement], today: datetime.date | None = None,
                 policy: ReminderPolicy | None = None, *, posting: bool = False,
                 among: QuerySet | None = None) -> dict[int, Suggestion]:
-    """A suggestion per open agreement of `agreements` (closed ones get none): four queries.
+    """A suggestion per open agreement of `agreements` (closed ones get none): three queries.
 
     `posting`: for the update being written now, which ends the silence: "no update for N days"
     is then not a signal (the other three are). Each suggestion carries that variant too
@@ -155,13 +154,12 @@ def suggest(agreement: Agreement, today: datetime.date | None = None, *, posting
 
 def _slippage(ids: list[int] | QuerySet) -> dict[int, int]:
     """Days the open and done milestones of each agreement are due later than first planned
-    (the earliest due date in their history), added up: two queries."""
-    earliest = dict(Milestone.history.model.objects.filter(agreement_id__in=ids).values("id").annotate(
-        first=Min("due_on")).values_list("id", "first"))
-    total: dict[int, int] = defaultdict(int)
-    for pk, agreement_id, due_on in Milestone.objects.filter(agreement_id__in=ids).exclude(
-            state=Milestone.State.WAIVED).values_list("pk", "agreement_id", "due_on"):
-        first = earliest.get(pk)
-        if first and due_on > first:
-            total[agreement_id] += (due_on - first).days
-    return dict(total)
+    (the earliest due date in their history), added up: one grouped query. Summed in the database:
+    reading every milestone and the earliest date of each to add them up here was half of the
+    honest-health panel's queries' time at 20,000 agreements (~80,000 rows of each)."""
+    first = (Milestone.history.model.objects.filter(id=OuterRef("pk")).order_by().values("id")
+             .annotate(first=Min("due_on")).values("first"))
+    later = (Milestone.objects.filter(agreement_id__in=ids).exclude(state=Milestone.State.WAIVED)
+             .annotate(first=Subquery(first, output_field=DateField())).filter(due_on__gt=F("first")))
+    return {agreement_id: moved.days for agreement_id, moved in later.order_by().values("agreement_id").annotate(
+        moved=Sum(F("due_on") - F("first"))).values_list("agreement_id", "moved")}

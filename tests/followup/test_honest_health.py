@@ -117,6 +117,31 @@ def test_suggestions_for_many_agreements_in_a_fixed_number_of_queries(officer, d
     for agreement in rows:
         MilestoneFactory(agreement=agreement, due_on=TODAY - datetime.timedelta(days=3))
     policy = ReminderPolicy.current()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         found = health.suggestions(rows, policy=policy)
     assert {s.health for s in found.values()} == {"at_risk"}
+
+
+@time_machine.travel(NOW)
+def test_slippage_adds_up_what_moved_later_among_many(officer):
+    """Moving a milestone earlier takes nothing off; a waived milestone's moves do not count; each
+    agreement has its own total (the many-agreements path: the ids as a subquery)."""
+    late, calm = fresh(officer), fresh(officer)
+
+    def moved(agreement, *dues, waive=False):
+        milestone = milestones.add_milestone(agreement, by=officer, title="Step", due_on=TODAY + datetime.timedelta(days=dues[0]),
+                                             owner=None, expected_version=None)
+        for due in dues[1:]:
+            milestone = Milestone.objects.get(pk=milestone.pk)
+            milestones.edit_milestone(milestone, by=officer, title="Step", due_on=TODAY + datetime.timedelta(days=due),
+                                      owner=None, expected_version=None)
+        if waive:
+            Milestone.objects.filter(pk=milestone.pk).update(state=Milestone.State.WAIVED, waiver_reason="Dropped")
+
+    moved(late, 5, 45, 75)  # 70 days later than first planned
+    moved(late, 10, 40, 20)  # 10 later than first planned, though moved earlier last
+    moved(late, 30, 10)  # earlier: nothing
+    moved(calm, 5, 300, waive=True)
+    found = health.suggestions([late, calm], among=type(late).objects.filter(pk__in=[late.pk, calm.pk]).values("pk"))
+    assert found[late.pk] == health.Suggestion("at_risk", ["milestones moved 80 days later than first planned"])
+    assert found[calm.pk] == health.Suggestion("on_track", [])
