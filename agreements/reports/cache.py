@@ -38,10 +38,20 @@ def data_version() -> str | None:
     return DataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
 
 
+def _hashed(prefix: str, parts: list[str]) -> str:
+    return f"{prefix}:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _usable(seconds: int) -> bool:
+    """May anything be cached now? Not when switched off, inside a transaction, or while a table
+    lacks its trigger (the rules in this module's docstring)."""
+    return bool(seconds) and not connection.in_atomic_block and triggers.complete(connection.alias)
+
+
 def cache_key(user, params: dict[str, list[str]], today: datetime.date, token: str, part: str = "") -> str:
-    parts = [str(KEY_VERSION), part, token, str(user.pk), today.isoformat(), timezone.now().strftime("%Y%m%d%H%M"),
-             translation.get_language() or "", urlencode(sorted(params.items()), doseq=True)]
-    return "reports:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return _hashed("reports", [str(KEY_VERSION), part, token, str(user.pk), today.isoformat(),
+                               timezone.now().strftime("%Y%m%d%H%M"), translation.get_language() or "",
+                               urlencode(sorted(params.items()), doseq=True)])
 
 
 def remember(user, params: dict[str, list[str]], today: datetime.date, compute: Callable[[], dict],
@@ -50,7 +60,7 @@ def remember(user, params: dict[str, list[str]], today: datetime.date, compute: 
     `part` names another set of panels kept under the same rules (the page's honest-health and
     roll-up panels beside the board's figures)."""
     seconds = settings.REPORTS_CACHE_SECONDS
-    if not seconds or connection.in_atomic_block or not triggers.complete(connection.alias):
+    if not _usable(seconds):
         return compute()
     token = data_version()
     if token is None:
@@ -69,14 +79,12 @@ def read_key(request, kind: str, credential: str) -> str | None:
     (agreements.web.page_cache) and the API's (agreements.api.response_cache). `credential` ends the
     entry with the sign-in it was made under (the session's auth hash, the API token); the scheme,
     host and full path are in it because the answers echo them (links, the language form's `next`)."""
-    if (not settings.PAGE_CACHE_SECONDS or request.method != "GET" or connection.in_atomic_block
-            or not triggers.complete(connection.alias)):
+    if request.method != "GET" or not _usable(settings.PAGE_CACHE_SECONDS):
         return None
     # Read before the answer's own queries: a commit in between makes the answer newer than its key, never older.
     token = data_version()
     if token is None:
         return None
-    parts = [kind, token, str(request.user.pk), credential, translation.get_language() or "",
-             timezone.get_current_timezone_name(), timezone.now().strftime("%Y%m%d%H%M"), request.scheme,
-             request.get_host(), request.get_full_path()]
-    return f"{kind}:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return _hashed(kind, [kind, token, str(request.user.pk), credential, translation.get_language() or "",
+                          timezone.get_current_timezone_name(), timezone.now().strftime("%Y%m%d%H%M"), request.scheme,
+                          request.get_host(), request.get_full_path()])
