@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 
 from agreements import data_version as triggers
 from agreements.models import DataVersion
+from agreements.reports import collector
 
 KEY_VERSION = 1  # raise when the cached panels change shape
 
@@ -58,17 +59,22 @@ def remember(user, params: dict[str, list[str]], today: datetime.date, compute: 
              part: str = "") -> dict:
     """`compute()`'s panels for this user, filters and day, from the cache when still valid.
     `part` names another set of panels kept under the same rules (the page's honest-health and
-    roll-up panels beside the board's figures)."""
+    roll-up panels beside the board's figures). Computed with the cycle collector held off
+    (agreements.reports.collector)."""
+    def computed() -> dict:
+        with collector.held_off():
+            return compute()
+
     seconds = settings.REPORTS_CACHE_SECONDS
     if not _usable(seconds):
-        return compute()
+        return computed()
     token = data_version()
     if token is None:
-        return compute()
+        return computed()
     key = cache_key(user, params, today, token, part)
     panels = cache.get(key)
     if panels is None:
-        panels = compute()
+        panels = computed()
         cache.set(key, panels, min(seconds, 60))  # the key holds the minute: no use keeping it longer
     return panels
 
