@@ -9,6 +9,7 @@ import zoneinfo
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone, translation
 
@@ -106,6 +107,15 @@ def english_between_tests():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with empty caches: the dashboard's figures are kept under the user, filters
+    and day, not the data version (agreements.reports.cache), and a flushed database gives the
+    next test's users the same ids — a figure counted in one test must not be offered to the next."""
+    for name in settings.CACHES:
+        caches[name].clear()
 
 
 @pytest.fixture(autouse=True)

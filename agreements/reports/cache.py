@@ -14,11 +14,20 @@ depend on, so a cached entry is never wrong, only unused:
 Not used inside a transaction: there the token does not yet reflect the transaction's own
 uncommitted writes (PostgreSQL writes it at commit), so the figures are computed afresh.
 Nor while a table lacks its trigger (agreements.data_version.complete): a figure that could be
-stale is computed instead. `REPORTS_CACHE_SECONDS=0` switches the cache off."""
+stale is computed instead. `REPORTS_CACHE_SECONDS=0` switches the cache off.
+
+Other people's writes may wait up to `REPORTS_STALE_SECONDS` (30 by default; 0 = never): a reader
+who passes `not_before` accepts figures counted since that moment even if the data changed after,
+so a busy hour computes the dashboard once per half-minute rather than after every progress update
+(at 20,000 agreements ~1 s each; README "Performance", sixth pass). The reader's own writes never
+wait: agreements.web.own_writes moves `not_before` past them, and the page says when its figures
+were counted and offers to count again (`Counted.current`)."""
 from __future__ import annotations
 
 import datetime
 import hashlib
+import time
+from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode
 
@@ -31,7 +40,7 @@ from agreements import data_version as triggers
 from agreements.models import DataVersion
 from agreements.reports import collector
 
-KEY_VERSION = 1  # raise when the cached panels change shape
+KEY_VERSION = 2  # raise when the cached panels change shape
 
 
 def data_version() -> str | None:
@@ -49,34 +58,69 @@ def _usable(seconds: int) -> bool:
     return bool(seconds) and not connection.in_atomic_block and triggers.complete(connection.alias)
 
 
-def cache_key(user, params: dict[str, list[str]], today: datetime.date, token: str, part: str = "") -> str:
-    return _hashed("reports", [str(KEY_VERSION), part, token, str(user.pk), today.isoformat(),
-                               timezone.now().strftime("%Y%m%d%H%M"), translation.get_language() or "",
+def cache_key(user, params: dict[str, list[str]], today: datetime.date, part: str = "") -> str:
+    """The entry for these panels; the data version and the minute they were counted on are kept
+    in the entry (`remember` compares them), so a newer count replaces an older one."""
+    return _hashed("reports", [str(KEY_VERSION), part, str(user.pk), today.isoformat(), translation.get_language() or "",
                                urlencode(sorted(params.items()), doseq=True)])
 
 
+@dataclass(frozen=True)
+class Counted:
+    """Panels and when they were counted: `at` is the clock (time.time()) as counting began;
+    `current` says no write has been committed since — else they are at most
+    `REPORTS_STALE_SECONDS` behind, and the page says so."""
+    panels: dict
+    at: float
+    current: bool = True
+
+    @property
+    def counted_at(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.at, tz=datetime.timezone.utc)
+
+
 def remember(user, params: dict[str, list[str]], today: datetime.date, compute: Callable[[], dict],
-             part: str = "") -> dict:
-    """`compute()`'s panels for this user, filters and day, from the cache when still valid.
-    `part` names another set of panels kept under the same rules (the page's honest-health and
-    roll-up panels beside the board's figures). Computed with the cycle collector held off
-    (agreements.reports.collector)."""
+             part: str = "", not_before: float | None = None) -> Counted:
+    """`compute()`'s panels for this user, filters and day, from the cache when still valid:
+    counted on the current data version in the current minute, or — when the reader accepts it —
+    counted after `not_before` (a time.time()). `part` names another set of panels kept
+    under the same rules (the page's honest-health and roll-up panels beside the board's figures).
+    Computed with the cycle collector held off (agreements.reports.collector)."""
     def computed() -> dict:
         with collector.held_off():
             return compute()
 
+    began = time.time()
     seconds = settings.REPORTS_CACHE_SECONDS
     if not _usable(seconds):
-        return computed()
+        return Counted(computed(), began)
     token = data_version()
     if token is None:
-        return computed()
-    key = cache_key(user, params, today, token, part)
-    panels = cache.get(key)
-    if panels is None:
-        panels = computed()
-        cache.set(key, panels, min(seconds, 60))  # the key holds the minute: no use keeping it longer
-    return panels
+        return Counted(computed(), began)
+    key, minute = cache_key(user, params, today, part), timezone.now().strftime("%Y%m%d%H%M")
+    kept = cache.get(key)
+    if kept is not None:
+        kept_token, kept_minute, kept_at, panels = kept
+        if kept_token == token and kept_minute == minute:
+            return Counted(panels, kept_at)
+        if not_before is not None and kept_at > not_before:
+            return Counted(panels, kept_at, current=False)
+    panels = computed()
+    # Counted on `token` (read before the counting: a commit during it makes the entry newer than
+    # its token, never older) and `minute`; the minute ends any use of it within 60 s.
+    cache.set(key, (token, minute, began, panels), min(seconds, 60))
+    return Counted(panels, began)
+
+
+def accepted_since(wrote_at: float | None, fresh: bool = False) -> float | None:
+    """The `not_before` for a reader of the dashboard: figures up to REPORTS_STALE_SECONDS old, but
+    none whose counting began before the reader's own last write was answered (`wrote_at`), and none but a fresh count when
+    they asked to count again (`fresh`) or the setting is 0."""
+    stale = settings.REPORTS_STALE_SECONDS
+    if fresh or stale <= 0:
+        return None
+    since = time.time() - stale
+    return since if wrote_at is None else max(since, wrote_at)
 
 
 def read_key(request, kind: str, credential: str) -> str | None:

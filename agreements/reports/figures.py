@@ -421,6 +421,7 @@ class Dashboard:
     choices: Choices
     record: PublicRecord | None = None
     table_rows: int = TABLE_ROWS
+    counted: cache.Counted | None = None  # when these figures were counted, and whether anything changed since
 
     @property
     def status_totals(self) -> list[tuple[tuple[str, str], Figure]]:
@@ -435,12 +436,13 @@ def filter_choices(params: dict[str, list[str]], pillars: list[Pillar], areas: l
                    list(Status.choices), list(owners), params)
 
 
-def build(user, data: QueryDict, *, today: datetime.date, request=None) -> Dashboard:
-    """Every panel of the dashboard for `user` and the filters in `data` (cached: report_cache)."""
+def build(user, data: QueryDict, *, today: datetime.date, request=None, not_before: float | None = None) -> Dashboard:
+    """Every panel of the dashboard for `user` and the filters in `data` (cached:
+    agreements.reports.cache; `not_before` as there — None counts on the data as it stands)."""
     filterset = dashboard_filter(user, data, request)
     params = filter_params(filterset)
-    panels = cache.remember(user, params, today, lambda: compute_panels(filterset, params, today))
-    return Dashboard(filterset=filterset, **panels)
+    counted = cache.remember(user, params, today, lambda: compute_panels(filterset, params, today), not_before=not_before)
+    return Dashboard(filterset=filterset, counted=counted, **counted.panels)
 
 
 def compute_panels(filterset: AgreementFilter, params: dict[str, list[str]], today: datetime.date) -> dict:

@@ -3,6 +3,9 @@ agreements.reports.figures, pictures from agreements.reports.charts, the workboo
 agreements.reports.workbook, the "may they?" from agreements.policy."""
 from __future__ import annotations
 
+import time
+from urllib.parse import urlencode
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from agreements import policy, rollup
 from agreements.reports import cache, charts, drilldown, figures as reports, honesty, workbook
-from agreements.web import snapshots
+from agreements.web import own_writes, page_cache, snapshots
 from agreements.web.page_cache import cached_page
 
 
@@ -28,27 +31,38 @@ def dashboard(request):
     if request.GET.get("as_of", "").strip() or request.GET.get("compare", "").strip():  # a past day (issue 19)
         return snapshots.dashboard_as_of(request)
     today = timezone.localdate()
-    board = reports.build(request.user, request.GET, today=today, request=request)
-    return render(request, "reports/dashboard.html", {
+    # Other people's writes may wait up to REPORTS_STALE_SECONDS; the reader's own never do, nor
+    # anything after "Count again" (`fresh`, not a filter: the figures' links never carry it).
+    not_before = cache.accepted_since(own_writes.last_write(request), fresh=bool(request.GET.get("fresh")))
+    board = reports.build(request.user, request.GET, today=today, request=request, not_before=not_before)
+    health = _health_and_rollup(request.user, board, today, not_before)
+    counted = min(board.counted, health, key=lambda c: (c.current, c.at))  # the older, or the one behind
+    response = render(request, "reports/dashboard.html", {
         "dash": board,
         "charts": charts.dashboard_charts(board),
-        "generated_at": timezone.now(),
+        "generated_at": timezone.now() if counted.current else counted.counted_at,
+        "behind": not counted.current,
+        "counted_seconds_ago": max(0, round(time.time() - counted.at)),
+        "count_again_url": "?" + urlencode({**board.params, "fresh": "1"}, doseq=True),
         "sees_everything": policy.is_manager(request.user),
         "list_url": reverse("agreement-list"),  # every number links there: reversed once, not per number
-        **_health_and_rollup(request.user, board, today),
+        **health.panels,
         "as_of_form": snapshots.form_context(board.params, today),
     })
+    # A page from figures behind the data is not kept under the data's version: a reader who has
+    # just written must not be served it from the page cache.
+    return page_cache.not_kept(response) if not counted.current else response
 
 
-def _health_and_rollup(user, board: reports.Dashboard, today) -> dict:
+def _health_and_rollup(user, board: reports.Dashboard, today, not_before: float | None) -> cache.Counted:
     """The honest-health panel (for what the reader may see, not the dashboard's filters) and the
     roll-up, cached like the board's figures: both read every open agreement's milestones (and
-    their history), which only a write or the clock changes — the cache key holds the data
-    version, the user, the filters, the day and the minute."""
+    their history), which only a write or the clock changes — the cache key holds the user, the
+    filters, the day and the language; the entry the data version and the minute."""
     return cache.remember(user, board.params, today, lambda: {
         "honesty": honesty.rosier_than_the_data(policy.visible_agreements(user), today),
         "rollup": _rollup(board),
-    }, part="health+rollup")
+    }, part="health+rollup", not_before=not_before)
 
 
 def _rollup(board: reports.Dashboard) -> rollup.Rollup:

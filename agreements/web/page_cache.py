@@ -28,7 +28,8 @@ another session.
 Rendered as before, and not stored: inside a transaction (the token does not yet show its own
 writes), while a table lacks its trigger (agreements.data_version.complete), before any write set a
 token, for anything but a GET answered 200 with a whole body, and while the request has messages
-to show (a cached page would not show them, and rendering them uses them up).
+to show (a cached page would not show them, and rendering them uses them up), nor a page its view
+marks `not_kept` (the dashboard from figures counted before the latest write).
 `PAGE_CACHE_SECONDS=0` switches it off.
 """
 from __future__ import annotations
@@ -63,9 +64,17 @@ def pending_messages(request: HttpRequest) -> bool:
     return storage is not None and len(storage) > 0
 
 
+def not_kept(response: HttpResponse) -> HttpResponse:
+    """Marks a page that must not be kept although the request could be (the dashboard from
+    figures behind the data version: agreements.web.dashboard)."""
+    response.not_kept = True
+    return response
+
+
 def storable(request: HttpRequest, response: HttpResponse) -> list[str] | None:
     """The page body in pieces around its CSRF tokens, or None when it must not be kept."""
-    if response.status_code != 200 or response.streaming or response.cookies or pending_messages(request):
+    if (response.status_code != 200 or response.streaming or response.cookies or pending_messages(request)
+            or getattr(response, "not_kept", False)):
         return None
     html = response.content.decode(response.charset)
     pieces = CSRF_VALUE.split(html)

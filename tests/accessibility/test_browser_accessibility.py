@@ -14,7 +14,11 @@ WIDTHS = (1366, 390)
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 1366, "height": 768}}
+    # Reduced motion (app.css then turns transitions off): axe opens every <details> and measures at once,
+    # and a summary's 0.1 s background transition was caught half-way (Chromium 156.0.8078.129: ink on a
+    # half-faded brand blue, contrast 1.65–3). The colours measured are the ones a reader sees after it.
+    return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 1366, "height": 768},
+            "reduced_motion": "reduce"}
 
 
 @pytest.fixture

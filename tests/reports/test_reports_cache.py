@@ -57,8 +57,11 @@ def fresh(client, user, settings, query: str = "") -> dict:
 @pytest.fixture(autouse=True)
 def figures_not_pages(settings):
     """These tests read the figures the view computed (its context): the whole-page cache in front
-    of it (agreements.web.page_cache, tested in tests/web/test_page_cache.py) is off here."""
+    of it (agreements.web.page_cache, tested in tests/web/test_page_cache.py) is off here, and so is
+    the bound within which other people's writes may wait (tests/reports/test_reports_behind.py):
+    these tests hold the cache to equal a fresh count after every write."""
     settings.PAGE_CACHE_SECONDS = 0
+    settings.REPORTS_STALE_SECONDS = 0
 
 
 @pytest.fixture
