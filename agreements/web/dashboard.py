@@ -42,7 +42,7 @@ def dashboard(request):
         "charts": charts.dashboard_charts(board),
         "generated_at": timezone.now() if counted.current else counted.counted_at,
         "behind": not counted.current,
-        "counted_seconds_ago": max(0, round(time.time() - counted.at)),
+        "counted_seconds_ago": max(1, round(time.time() - counted.at)),  # "0 seconds ago" reads oddly
         "count_again_url": "?" + urlencode({**board.params, "fresh": "1"}, doseq=True),
         "sees_everything": policy.is_manager(request.user),
         "list_url": reverse("agreement-list"),  # every number links there: reversed once, not per number
