@@ -61,8 +61,8 @@ def _usable(seconds: int) -> bool:
 def cache_key(user, params: dict[str, list[str]], today: datetime.date, part: str = "") -> str:
     """The entry for these panels; the data version and the minute they were counted on are kept
     in the entry (`remember` compares them), so a newer count replaces an older one."""
-    return _hashed("reports", [str(KEY_VERSION), part, str(user.pk), today.isoformat(), translation.get_language() or "",
-                               urlencode(sorted(params.items()), doseq=True)])
+    return _hashed("reports", [str(KEY_VERSION), part, str(user.pk), today.isoformat(),
+                               translation.get_language() or "", urlencode(sorted(params.items()), doseq=True)])
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,10 @@ def remember(user, params: dict[str, list[str]], today: datetime.date, compute: 
     kept = cache.get(key)
     if kept is not None:
         kept_token, kept_minute, kept_at, panels = kept
-        if kept_token == token and kept_minute == minute:
+        accepted = not_before is not None and kept_at > not_before
+        if kept_token == token and (kept_minute == minute or accepted):  # no write since: only the clock moved
             return Counted(panels, kept_at)
-        if not_before is not None and kept_at > not_before:
+        if accepted:
             return Counted(panels, kept_at, current=False)
     panels = computed()
     # Counted on `token` (read before the counting: a commit during it makes the entry newer than
@@ -114,8 +115,8 @@ def remember(user, params: dict[str, list[str]], today: datetime.date, compute: 
 
 def accepted_since(wrote_at: float | None, fresh: bool = False) -> float | None:
     """The `not_before` for a reader of the dashboard: figures up to REPORTS_STALE_SECONDS old, but
-    none whose counting began before the reader's own last write was answered (`wrote_at`), and none but a fresh count when
-    they asked to count again (`fresh`) or the setting is 0."""
+    none whose counting began before the reader's own last write was answered (`wrote_at`), and
+    only a fresh count when they asked to count again (`fresh`) or the setting is 0."""
     stale = settings.REPORTS_STALE_SECONDS
     if fresh or stale <= 0:
         return None

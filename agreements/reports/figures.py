@@ -441,7 +441,8 @@ def build(user, data: QueryDict, *, today: datetime.date, request=None, not_befo
     agreements.reports.cache; `not_before` as there — None counts on the data as it stands)."""
     filterset = dashboard_filter(user, data, request)
     params = filter_params(filterset)
-    counted = cache.remember(user, params, today, lambda: compute_panels(filterset, params, today), not_before=not_before)
+    counted = cache.remember(user, params, today, lambda: compute_panels(filterset, params, today),
+                             not_before=not_before)
     return Dashboard(filterset=filterset, counted=counted, **counted.panels)
 
 

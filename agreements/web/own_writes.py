@@ -24,7 +24,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 def last_write(request: HttpRequest) -> float | None:
-    """The time (time.time()) this browser's last write was answered, if recent enough to matter."""
+    """The time (time.time()) this browser's last write was answered; None without one (the cookie
+    lasts a little longer than REPORTS_STALE_SECONDS, after which it no longer matters)."""
     try:
         value = float(request.COOKIES.get(COOKIE, ""))
     except ValueError:
@@ -45,6 +46,7 @@ class OwnWritesMiddleware:
         if request.method not in SAFE_METHODS and stale > 0 and user is not None and user.is_authenticated:
             # Kept a little longer than the bound: after it, figures that old are never used anyway.
             # Rounded up: figures counted before the write must never look counted after it.
-            response.set_cookie(COOKIE, f"{math.ceil(time.time() * 1000) / 1000:.3f}", max_age=stale + 5, httponly=True, samesite="Lax",
+            answered = math.ceil(time.time() * 1000) / 1000
+            response.set_cookie(COOKIE, f"{answered:.3f}", max_age=stale + 5, httponly=True, samesite="Lax",
                                 secure=settings.SESSION_COOKIE_SECURE)
         return response

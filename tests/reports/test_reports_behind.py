@@ -67,6 +67,16 @@ def test_another_persons_write_waits_within_the_bound_and_the_page_says_so(worki
 
 
 @committed
+def test_with_no_write_since_the_minute_turning_is_no_reason_to_warn_or_count_again(working, manager, clock):
+    client = signed_in(manager)
+    clock.shift(50)  # 09:30:55
+    first = client.get("/reports/").context["dash"].counted
+    clock.shift(10)  # 09:31:05: another minute, the same data
+    response = client.get("/reports/")
+    assert response.context["dash"].counted == first and "Count again" not in response.content.decode()
+
+
+@committed
 def test_count_again_counts_on_the_data_as_it_stands_and_keeps_the_filters(working, officer, manager):
     client = signed_in(manager)
     query = "pillar=green-resilience"
@@ -85,8 +95,8 @@ def test_count_again_counts_on_the_data_as_it_stands_and_keeps_the_filters(worki
 def test_the_readers_own_write_is_counted_at_once(working, manager):
     client = signed_in(manager)
     assert at_risk(client)[0] == 0
-    posted = client.post(f"{working.get_absolute_url()}progress/",
-                         {"percent_complete": 20, "health": "at_risk", "summary": "Customs delay", "health_reason": "Late"})
+    form = {"percent_complete": 20, "health": "at_risk", "summary": "Customs delay", "health_reason": "Late"}
+    posted = client.post(f"{working.get_absolute_url()}progress/", form)
     assert posted.status_code == 302 and own_writes.COOKIE in posted.cookies
     count, page = at_risk(client)
     assert count == 1 and "Count again" not in page
@@ -152,3 +162,11 @@ def test_only_a_signed_in_persons_unsafe_requests_leave_the_cookie(working, mana
     client = signed_in(manager)
     assert own_writes.COOKIE not in client.get("/reports/").cookies
     assert own_writes.COOKIE in client.post("/agreements/bulk/", {"do": "reassign"}).cookies
+
+
+@committed
+def test_the_cookie_is_http_only_same_site_and_secure_where_the_session_is(manager, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    cookie = signed_in(manager).post("/agreements/bulk/", {"do": "reassign"}).cookies[own_writes.COOKIE]
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == settings.REPORTS_STALE_SECONDS + 5
