@@ -17,6 +17,7 @@ from agreements.actions.progress import record_progress
 from agreements.models import Status
 from agreements.web import own_writes
 from tests.factories import AgreementFactory
+from tests.web.test_page_cache import signed_in
 
 committed = pytest.mark.django_db(transaction=True)  # the cache is only used outside a transaction
 
@@ -32,12 +33,6 @@ def clock():
 @pytest.fixture
 def working(clock, officer, move_to):
     return move_to(AgreementFactory(owner=officer), Status.IN_PROGRESS)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def at_risk(client, path: str = "/reports/") -> tuple[int, str]:
