@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode
@@ -40,7 +41,7 @@ from agreements import data_version as triggers
 from agreements.models import DataVersion
 from agreements.reports import collector
 
-KEY_VERSION = 2  # raise when the cached panels change shape
+KEY_VERSION = 3  # raise when the cached panels change shape
 
 
 def data_version() -> str | None:
@@ -69,10 +70,13 @@ def cache_key(user, params: dict[str, list[str]], today: datetime.date, part: st
 class Counted:
     """Panels and when they were counted: `at` is the clock (time.time()) as counting began;
     `current` says no write has been committed since — else they are at most
-    `REPORTS_STALE_SECONDS` behind, and the page says so."""
+    `REPORTS_STALE_SECONDS` behind, and the page says so; `serial` names the count among every
+    other of the same panels while it is in the cache (None outside it: in a transaction, say, a
+    count is never seen again, so nothing is kept for it)."""
     panels: dict
     at: float
     current: bool = True
+    serial: str | None = None
 
     @property
     def counted_at(self) -> datetime.datetime:
@@ -100,17 +104,28 @@ def remember(user, params: dict[str, list[str]], today: datetime.date, compute: 
     key, minute = cache_key(user, params, today, part), timezone.now().strftime("%Y%m%d%H%M")
     kept = cache.get(key)
     if kept is not None:
-        kept_token, kept_minute, kept_at, panels = kept
+        kept_token, kept_minute, kept_at, serial, panels = kept
         accepted = not_before is not None and kept_at > not_before
         if kept_token == token and (kept_minute == minute or accepted):  # no write since: only the clock moved
-            return Counted(panels, kept_at)
+            return Counted(panels, kept_at, serial=serial)
         if accepted:
-            return Counted(panels, kept_at, current=False)
-    panels = computed()
+            return Counted(panels, kept_at, current=False, serial=serial)
+    panels, serial = computed(), uuid.uuid4().hex
     # Counted on `token` (read before the counting: a commit during it makes the entry newer than
     # its token, never older) and `minute`; the minute ends any use of it within 60 s.
-    cache.set(key, (token, minute, began, panels), min(seconds, 60))
-    return Counted(panels, began)
+    cache.set(key, (token, minute, began, serial, panels), min(seconds, 60))
+    return Counted(panels, began, serial=serial)
+
+
+def count_key(user, params: dict[str, list[str]], today: datetime.date, *counts: Counted) -> str | None:
+    """A key for what is rendered from these counts alone (the dashboard's panels, without the page
+    around them), or None when one of them is not kept. Each count has a serial of its own, so a
+    fragment of an older count is never reached again once the figures it shows are replaced
+    (agreements.web.dashboard)."""
+    if not counts or any(count.serial is None for count in counts):
+        return None
+    return _hashed("counted", [cache_key(user, params, today, "fragment"), timezone.get_current_timezone_name(),
+                               *(count.serial for count in counts)])
 
 
 def accepted_since(wrote_at: float | None, fresh: bool = False) -> float | None:

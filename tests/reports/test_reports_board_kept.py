@@ -1,0 +1,116 @@
+"""The dashboard's panels kept under the count they show (agreements.reports.cache.count_key): after
+someone else's change the reader gets the same panels again, drawn once, inside a page whose header
+is drawn afresh (the notice, the notifications); a new count draws them again, and so does a reader
+in another language or another zone. Read from the HTML, as the reader sees it."""
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.core.cache import caches
+
+from agreements.actions.progress import record_progress
+from agreements.models import Status
+from agreements.reports import charts
+from tests.factories import AgreementFactory
+from tests.web.test_page_cache import signed_in
+
+committed = pytest.mark.django_db(transaction=True)  # the cache is only used outside a transaction
+
+NOW = datetime.datetime(2026, 6, 10, 9, 30, 5, tzinfo=datetime.timezone.utc)
+AT_RISK = re.compile(r'<span class="kpi__value">(.*?)</span>\s*<span class="kpi__label">open agreements at risk')
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def working(clock, officer, move_to):
+    return move_to(AgreementFactory(owner=officer), Status.IN_PROGRESS)
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> list[int]:
+    """How many times the panels' charts were drawn (once per count when the panels are kept)."""
+    calls: list[int] = []
+    draw = charts.dashboard_charts
+    monkeypatch.setattr(charts, "dashboard_charts", lambda board: calls.append(1) or draw(board))
+    return calls
+
+
+def board(page: str) -> str:
+    return page[page.index('<div class="report-layout">'):]
+
+
+def at_risk_shown(page: str) -> str:
+    """The "at risk" headline as printed: the number inside its link, or the plain zero."""
+    return re.sub(r"<[^>]+>", "", AT_RISK.search(page).group(1))
+
+
+def someone_else_reports_a_risk(agreement, officer) -> None:
+    record_progress(agreement, by=officer, percent_complete=30, health="at_risk", summary="Customs delay at Dostyk")
+
+
+@committed
+def test_after_someone_elses_change_the_same_panels_come_back_under_a_header_drawn_again(working, officer, manager,
+                                                                                         clock, drawn):
+    client = signed_in(manager)
+    first = client.get("/reports/").content.decode()
+    clock.shift(4)
+    someone_else_reports_a_risk(working, officer)
+    behind = client.get("/reports/").content.decode()
+    clock.shift(3)
+    again = client.get("/reports/").content.decode()
+    assert board(behind) == board(first) == board(again) and at_risk_shown(again) == "0"
+    assert "counted 4 seconds ago" in behind and "counted 7 seconds ago" in again  # the header is this view's
+    assert len(drawn) == 1
+
+
+@committed
+def test_a_new_count_draws_the_panels_again(working, officer, manager, clock, drawn):
+    client = signed_in(manager)
+    client.get("/reports/")
+    someone_else_reports_a_risk(working, officer)
+    assert at_risk_shown(client.get("/reports/").content.decode()) == "0"
+    assert at_risk_shown(client.get("/reports/?fresh=1").content.decode()) == "1"
+    clock.shift(1)
+    assert at_risk_shown(client.get("/reports/").content.decode()) == "1"  # the new count's panels, kept
+    assert len(drawn) == 2
+    clock.shift(60)  # another minute, past the bound: counted, and drawn, again
+    assert at_risk_shown(client.get("/reports/").content.decode()) == "1"
+    assert len(drawn) == 3
+
+
+@committed
+def test_the_reader_in_another_language_gets_the_panels_in_it(working, officer, manager, clock):
+    client = signed_in(manager)
+    assert "At a glance" in board(client.get("/reports/").content.decode())
+    manager.language = "ja"
+    manager.save(update_fields=["language"])
+    page = client.get("/reports/").content.decode()
+    assert "At a glance" not in board(page) and "概況" in board(page)
+
+
+@committed
+def test_the_filters_are_part_of_what_is_kept(working, officer, manager):
+    client = signed_in(manager)
+    client.get("/reports/")
+    someone_else_reports_a_risk(working, officer)
+    filtered = client.get("/reports/?status=in_progress").content.decode()
+    assert at_risk_shown(filtered) == "1"  # another view of the filters: its own count, after the change
+    assert at_risk_shown(client.get("/reports/").content.decode()) == "0"
+
+
+@committed
+def test_nothing_is_kept_for_figures_counted_outside_the_cache(working, officer, manager, settings, drawn):
+    settings.REPORTS_CACHE_SECONDS = 0
+    client = signed_in(manager)
+    client.get("/reports/")
+    someone_else_reports_a_risk(working, officer)
+    assert at_risk_shown(client.get("/reports/").content.decode()) == "1"
+    assert len(drawn) == 2 and not caches["fragments"]._cache  # two counts, both drawn, neither kept
