@@ -1,11 +1,14 @@
 """CPU seconds used by the processes of a load run (gunicorn on our port, PostgreSQL, locust: our exited children),
 read from /proc before and after: how much of the machine's cores each one took.
 
-PostgreSQL's backends come and go with connections; the postmaster's reaped-children times
-(cutime, cstime) keep what the finished ones used. Other work on the same server (someone
-else's tests) is counted in its share too, and backends that end between the two readings take
-their time with them (an undercount on a shared server): the machine's whole busy time is given
-for scale.
+PostgreSQL's backends come and go with connections (the app closes each after
+DATABASE_CONN_MAX_AGE, 60 s, so several end during a minute of load); the postmaster's
+reaped-children times (cutime, cstime) keep what the finished ones used. Every process of the
+server is found by its name (`postgres`, the kernel's comm), not its command line: the postmaster's
+is the binary's full path, and reading only command lines that start with "postgres" missed it,
+and with it every backend that ended during the run (0.1 cores reported where `top` showed 0.6).
+Other work on the same server (someone else's tests) is counted in its share too: the machine's
+whole busy time is given for scale.
 """
 from __future__ import annotations
 
@@ -16,14 +19,16 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: str) -> tuple[str, float] | None:
+def _stat(pid: str) -> tuple[str, str, float] | None:
+    """(command line, name, CPU seconds of the process and its reaped children)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
+    name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 1:].split()
     utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
-    return cmdline, (utime + stime + cutime + cstime) / TICKS
+    return cmdline, name, (utime + stime + cutime + cstime) / TICKS
 
 
 def snapshot(port: int) -> dict[str, float]:
@@ -34,10 +39,10 @@ def snapshot(port: int) -> dict[str, float]:
         found = _stat(pid)
         if found is None:
             continue
-        cmdline, seconds = found
+        cmdline, name, seconds = found
         if "gunicorn" in cmdline and f"127.0.0.1:{port}" in cmdline:
             groups["gunicorn"] += seconds
-        elif cmdline.startswith("postgres"):
+        elif name == "postgres":
             groups["postgres"] += seconds
     # locust runs as our child and has exited by the second snapshot: its times are ours to reap.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
