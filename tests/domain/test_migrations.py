@@ -19,7 +19,8 @@ SCHEMA_STEPS = {("0004_performance", "create_newest_first"),  # RunPython that o
                 ("0019_rollup_public", "restore_triggers"),
                 ("0021_focal_points", "restore_triggers"),
                 ("0024_page_cache_triggers", "restore_triggers"),  # the page cache's tables
-                ("0023_search_trigram", "create_trigram_indexes")}  # PostgreSQL's search indexes
+                ("0023_search_trigram", "create_trigram_indexes"),  # PostgreSQL's search indexes
+                ("0025_search_trigram_per_column", "per_column")}
 
 
 def test_models_have_no_unmigrated_changes(db):

@@ -21,6 +21,7 @@ committed = pytest.mark.django_db(transaction=True)  # the cache is only used ou
 
 NOW = datetime.datetime(2026, 6, 10, 9, 30, 5, tzinfo=datetime.timezone.utc)
 AT_RISK = re.compile(r'<span class="kpi__value">(.*?)</span>\s*<span class="kpi__label">open agreements at risk')
+TOTAL = re.compile(r'<span class="kpi__value">(.*?)</span>\s*<span class="kpi__label">agreements</span>')
 
 
 @pytest.fixture
@@ -50,6 +51,10 @@ def board(page: str) -> str:
 def at_risk_shown(page: str) -> str:
     """The "at risk" headline as printed: the number inside its link, or the plain zero."""
     return re.sub(r"<[^>]+>", "", AT_RISK.search(page).group(1))
+
+
+def total_shown(page: str) -> str:
+    return re.sub(r"<[^>]+>", "", TOTAL.search(page).group(1))
 
 
 def someone_else_reports_a_risk(agreement, officer) -> None:
@@ -114,3 +119,12 @@ def test_nothing_is_kept_for_figures_counted_outside_the_cache(working, officer,
     someone_else_reports_a_risk(working, officer)
     assert at_risk_shown(client.get("/reports/").content.decode()) == "1"
     assert len(drawn) == 2 and not caches["fragments"]._cache  # two counts, both drawn, neither kept
+
+
+@committed
+def test_the_panels_are_each_readers_own(working, manager, viewer, clock):
+    """A manager's panels count the restricted agreement; a viewer drawing the same filters in the
+    same second gets their own, without it."""
+    AgreementFactory(confidentiality="restricted")
+    assert total_shown(signed_in(manager).get("/reports/").content.decode()) == "2"
+    assert total_shown(signed_in(viewer).get("/reports/").content.decode()) == "1"
