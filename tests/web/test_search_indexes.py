@@ -2,8 +2,8 @@
 agreements and their milestones (migration 0025): an index whose expression differs by a cast from
 the SQL Django writes is never used, and a single index over three ORed columns was costed above
 reading every milestone (README, "Performance", seventh pass). What the search finds is the same on
-both engines: the reference, title and summary, a party's name, any searched column of a milestone
-or a progress update, each agreement once."""
+both engines: by the reference, title and summary, any searched column of a milestone or a progress
+update, each agreement once (a party's name: tests/web/test_list_views.py)."""
 from __future__ import annotations
 
 import pytest
