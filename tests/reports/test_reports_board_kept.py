@@ -1,38 +1,18 @@
 """The dashboard's panels kept under the count they show (agreements.reports.cache.count_key): after
 someone else's change the reader gets the same panels again, drawn once, inside a page whose header
-is drawn afresh (the notice, the notifications); a new count draws them again, and so does a reader
-in another language or another zone. Read from the HTML, as the reader sees it."""
+is drawn afresh (the notice, the notifications); a new count draws them again, and so do another
+language, other filters and another reader. Read from the HTML, as the reader sees it."""
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
-import time_machine
 from django.core.cache import caches
 
-from agreements.actions.progress import record_progress
-from agreements.models import Status
 from agreements.reports import charts
 from tests.factories import AgreementFactory
+from tests.reports.test_reports_behind import clock, committed, someone_else_reports_a_risk, working  # noqa: F401
 from tests.web.test_page_cache import signed_in
-
-committed = pytest.mark.django_db(transaction=True)  # the cache is only used outside a transaction
-
-NOW = datetime.datetime(2026, 6, 10, 9, 30, 5, tzinfo=datetime.timezone.utc)
-AT_RISK = re.compile(r'<span class="kpi__value">(.*?)</span>\s*<span class="kpi__label">open agreements at risk')
-TOTAL = re.compile(r'<span class="kpi__value">(.*?)</span>\s*<span class="kpi__label">agreements</span>')
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def working(clock, officer, move_to):
-    return move_to(AgreementFactory(owner=officer), Status.IN_PROGRESS)
 
 
 @pytest.fixture
@@ -48,17 +28,18 @@ def board(page: str) -> str:
     return page[page.index('<div class="report-layout">'):]
 
 
+def kpi_shown(page: str, label: str) -> str:
+    """A headline figure as printed, found by its label: the number inside its link, or the plain zero."""
+    value = re.search(rf'<span class="kpi__value">(.*?)</span>\s*<span class="kpi__label">{label}', page).group(1)
+    return re.sub(r"<[^>]+>", "", value)
+
+
 def at_risk_shown(page: str) -> str:
-    """The "at risk" headline as printed: the number inside its link, or the plain zero."""
-    return re.sub(r"<[^>]+>", "", AT_RISK.search(page).group(1))
+    return kpi_shown(page, "open agreements at risk")
 
 
 def total_shown(page: str) -> str:
-    return re.sub(r"<[^>]+>", "", TOTAL.search(page).group(1))
-
-
-def someone_else_reports_a_risk(agreement, officer) -> None:
-    record_progress(agreement, by=officer, percent_complete=30, health="at_risk", summary="Customs delay at Dostyk")
+    return kpi_shown(page, "agreements</span>")
 
 
 @committed
